@@ -1,0 +1,119 @@
+"""Factories for tests: ``make_x(session, **overrides)`` builds and flushes one object."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from workbench.auth.models import Role, StaffUser
+from workbench.auth.services import hash_password
+from workbench.customers.models import ConsentKind, ConsentRecord, ConsentSource, Customer
+from workbench.db import utcnow
+from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
+
+PASSWORD = "correct horse battery"
+_sequence = itertools.count(1)
+_password_hash: str | None = None
+
+
+def _next() -> int:
+    return next(_sequence)
+
+
+def make_staff_user(session: Session, **overrides: Any) -> StaffUser:
+    global _password_hash
+    if _password_hash is None:
+        _password_hash = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once
+    number = _next()
+    values = {
+        "email": f"staff{number}@test.example",
+        "name": f"Staff {number}",
+        "role": Role.VIEWER,
+        "password_hash": _password_hash,
+    }
+    values.update(overrides)
+    user = StaffUser(**values)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_customer(session: Session, **overrides: Any) -> Customer:
+    number = _next()
+    now = utcnow()
+    values = {
+        "external_ref": f"T{number:05d}",
+        "name": f"Kund {number}",
+        "email": f"kund{number}@example.se",
+        "phone": f"070-000 {number:04d}",
+        "segment": "private",
+        "language": "sv",
+        "first_purchase_at": now - timedelta(days=800),
+        "last_purchase_at": now - timedelta(days=20),
+        "orders_count": 8,
+        "total_spend": Decimal("4200.00"),
+    }
+    consents = overrides.pop("consents", {})
+    values.update(overrides)
+    customer = Customer(**values)
+    session.add(customer)
+    session.flush()
+    for kind, given in consents.items():
+        make_consent(session, customer, ConsentKind(kind), given=given)
+    return customer
+
+
+def make_consent(
+    session: Session, customer: Customer, kind: ConsentKind, given: bool = True, **overrides: Any
+) -> ConsentRecord:
+    values = {
+        "customer_id": customer.id,
+        "kind": kind,
+        "given": given,
+        "wording_version": "test-v1",
+        "source": ConsentSource.STAFF,
+    }
+    values.update(overrides)
+    record = ConsentRecord(**values)
+    session.add(record)
+    session.flush()
+    return record
+
+
+def make_form(session: Session, **overrides: Any) -> FeedbackForm:
+    number = _next()
+    values = {
+        "slug": f"form-{number}",
+        "title": f"Tyck till {number}",
+        "intro": "Berätta vad du tycker.",
+        "language": "sv",
+        "journey_stage": JourneyStage.AFTER_PURCHASE,
+        "ask_rating": True,
+        "attribute_questions": ["Leverans", "Pris"],
+    }
+    values.update(overrides)
+    form = FeedbackForm(**values)
+    session.add(form)
+    session.flush()
+    return form
+
+
+def make_feedback(session: Session, **overrides: Any) -> Feedback:
+    number = _next()
+    values = {
+        "channel": Channel.IMPORT,
+        "source": "test",
+        "external_id": f"fb-{number}",
+        "text": f"Leveransen var sen, paket {number} kom efter en vecka.",
+        "language": "sv",
+        "rating": 2,
+    }
+    values.update(overrides)
+    feedback = Feedback(**values)
+    session.add(feedback)
+    session.flush()
+    return feedback

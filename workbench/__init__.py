@@ -1,0 +1,75 @@
+"""Workbench: a self-hosted feedback and user-testing research workbench."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+
+from workbench.config import check_secret_key, load_config
+
+SUPPORTED_LOCALES = ("sv", "en")
+
+
+def select_locale() -> str:
+    """The public page's own language when it has one, otherwise the browser's choice."""
+    page_language = g.get("page_language")
+    if page_language in SUPPORTED_LOCALES:
+        return page_language
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints and error handlers. No I/O."""
+    app = Flask(__name__, instance_relative_config=False)
+    config = load_config(test_config)
+    check_secret_key(config)
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "workbench.db")
+    app.config.update(config)
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+    from workbench import db
+    from workbench.errors import register_error_handlers
+    from workbench.extensions import babel, csrf, limiter, login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
+    limiter.init_app(app)
+    register_error_handlers(app)
+
+    from workbench.auth.views import blueprint as auth_blueprint
+    from workbench.customers.views import blueprint as customers_blueprint
+    from workbench.feedback.api import blueprint as api_blueprint
+    from workbench.feedback.public_views import blueprint as public_feedback_blueprint
+    from workbench.feedback.views import blueprint as feedback_blueprint
+    from workbench.health import blueprint as health_blueprint
+
+    for blueprint in (
+        health_blueprint,
+        auth_blueprint,
+        customers_blueprint,
+        feedback_blueprint,
+        public_feedback_blueprint,
+        api_blueprint,
+    ):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_blueprint)
+
+    from workbench.auth.access import install_login_loader
+
+    install_login_loader(login_manager)
+
+    @app.context_processor
+    def inject_layout_helpers() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale() or "en")}
+
+    return app

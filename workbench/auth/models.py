@@ -1,0 +1,58 @@
+"""Staff accounts and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from workbench.db import UTCDateTime, enum_column, utcnow
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    RESEARCHER = "researcher"
+    PRODUCT_OWNER = "product_owner"
+    VIEWER = "viewer"
+
+
+class StaffUser(SQLModel, table=True):
+    __tablename__ = "staff_users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(default="", max_length=200)
+    role: Role = Field(sa_type=enum_column(Role))
+    password_hash: str = Field(max_length=255)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    # Flask-Login's user protocol, kept here so that any StaffUser can be logged in.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    # SHA-256 of the token: tokens carry 256 random bits, so a fast hash is safe here.
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=12)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by_id: int | None = Field(
+        default=None, foreign_key="staff_users.id", ondelete="SET NULL"
+    )

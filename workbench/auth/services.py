@@ -1,0 +1,169 @@
+"""Staff accounts and API tokens: hashing, creation, authentication."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from sqlmodel import Session, select
+
+from workbench.auth.models import ApiToken, Role, StaffUser
+from workbench.db import utcnow
+from workbench.errors import Conflict, NotFound, ValidationFailed
+
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "wb_"
+
+_password_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _password_hasher.hash(password)
+
+
+def normalise_email(email: str) -> str:
+    """Return the e-mail lower-cased and checked for syntax; raise ValidationFailed if bad."""
+    try:
+        result = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValidationFailed(f"Invalid e-mail address: {error}") from error
+    return result.normalized.lower()
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def create_staff_user(
+    session: Session, email: str, role: Role | str, password: str, name: str = ""
+) -> StaffUser:
+    """Create a staff account with an argon2 password hash."""
+    email = normalise_email(email)
+    check_password_rules(password)
+    try:
+        role = Role(role)
+    except ValueError as error:
+        allowed = ", ".join(r.value for r in Role)
+        raise ValidationFailed(f"Unknown role {role!r}; choose one of {allowed}.") from error
+    if session.exec(select(StaffUser).where(StaffUser.email == email)).first():
+        raise Conflict(f"A staff user with e-mail {email} already exists.")
+    user = StaffUser(
+        email=email, name=name.strip(), role=role, password_hash=hash_password(password)
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_staff_user(session: Session, user_id: int) -> StaffUser:
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound("No such staff user.")
+    return user
+
+
+def list_staff_users(session: Session) -> list[StaffUser]:
+    return list(session.exec(select(StaffUser).order_by(StaffUser.email)))
+
+
+def update_staff_user(
+    session: Session,
+    user: StaffUser,
+    *,
+    name: str,
+    role: Role | str,
+    is_active: bool,
+    new_password: str | None = None,
+    acting_user_id: int | None = None,
+) -> StaffUser:
+    """Change a staff account; refuses to leave the workbench without an active admin."""
+    role = Role(role)
+    losing_admin = user.role == Role.ADMIN and (role != Role.ADMIN or not is_active)
+    if losing_admin and count_active_admins(session) <= 1:
+        raise Conflict("This is the last active admin; make someone else admin first.")
+    if acting_user_id == user.id and not is_active:
+        raise Conflict("You cannot deactivate your own account.")
+    user.name = name.strip()
+    user.role = role
+    user.is_active = is_active
+    if new_password:
+        check_password_rules(new_password)
+        user.password_hash = hash_password(new_password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def count_active_admins(session: Session) -> int:
+    query = select(StaffUser).where(StaffUser.role == Role.ADMIN, StaffUser.is_active)
+    return len(session.exec(query).all())
+
+
+def authenticate(session: Session, email: str, password: str) -> StaffUser | None:
+    """Return the active user with these credentials, or None; rehashes outdated hashes."""
+    user = session.exec(select(StaffUser).where(StaffUser.email == email.strip().lower())).first()
+    if user is None or not user.is_active:
+        # Spend the same time as a real check so that timing does not reveal which e-mails exist.
+        _password_hasher.hash(password)
+        return None
+    try:
+        _password_hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if _password_hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    session.add(user)
+    session.flush()
+    return user
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(
+    session: Session, name: str, created_by_id: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; returns the row and the plain token, which is never stored."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("A token needs a name.")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name, token_hash=hash_token(plain), prefix=plain[:10], created_by_id=created_by_id
+    )
+    session.add(token)
+    session.flush()
+    return token, plain
+
+
+def list_api_tokens(session: Session) -> list[ApiToken]:
+    return list(session.exec(select(ApiToken).order_by(ApiToken.created_at.desc())))
+
+
+def revoke_api_token(session: Session, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound("No such API token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+        session.flush()
+    return token
+
+
+def verify_api_token(session: Session, plain: str) -> ApiToken | None:
+    """Return the live token matching ``plain``, or None."""
+    if not plain:
+        return None
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(plain))).first()
+    if token is None or token.revoked_at is not None:
+        return None
+    token.last_used_at = utcnow()
+    session.add(token)
+    return token

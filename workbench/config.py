@@ -1,0 +1,58 @@
+"""Configuration: defaults overridden by ``WORKBENCH_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": DEV_SECRET_KEY,
+    # None means: an SQLite file in the instance folder.
+    "DATABASE_URL": None,
+    # Per client address on the public form POST; "off" switches the limit off.
+    "FORM_RATE_LIMIT": "10 per minute",
+    "RATELIMIT_STORAGE_URL": "memory://",
+    "API_MAX_BATCH": 1000,
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    "CONSENT_WORDING_VERSION": "2026-11-v1",
+    "PER_PAGE": 50,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+# Environment variables that hold integers rather than strings.
+INTEGER_SETTINGS = {"API_MAX_BATCH", "MAX_CONTENT_LENGTH", "PER_PAGE"}
+
+
+class InsecureConfigError(RuntimeError):
+    """Raised when the app would run in production with the development secret."""
+
+
+def load_config(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the settings: defaults, then WORKBENCH_* variables, then ``test_config``."""
+    config = dict(DEFAULTS)
+    for name in DEFAULTS:
+        value = os.environ.get(f"WORKBENCH_{name}")
+        if value is not None:
+            config[name] = int(value) if name in INTEGER_SETTINGS else value
+    for flag in ("DEBUG", "TESTING"):
+        if os.environ.get(f"WORKBENCH_{flag}", "").lower() in {"1", "true", "yes"}:
+            config[flag] = True
+    if test_config:
+        config.update(test_config)
+    return config
+
+
+def check_secret_key(config: dict[str, Any]) -> None:
+    """Refuse the development secret outside debug and test runs."""
+    if config.get("DEBUG") or config.get("TESTING") or config.get("CLI_ONLY"):
+        return
+    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise InsecureConfigError(
+            "WORKBENCH_SECRET_KEY is not set: refusing to start with the development secret. "
+            'Set it to a long random value, for example: python -c "import secrets; '
+            'print(secrets.token_urlsafe(48))"'
+        )

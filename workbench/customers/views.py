@@ -1,0 +1,152 @@
+"""Customer register pages: list, profile, import, consent changes, GDPR export and erasure."""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from workbench.auth.access import role_required
+from workbench.auth.models import Role
+from workbench.customers import services
+from workbench.customers.forms import (
+    ConsentChangeForm,
+    CustomerFilterForm,
+    CustomerImportForm,
+    EraseForm,
+)
+from workbench.customers.imports import import_customers
+from workbench.customers.models import ConsentKind, ConsentSource
+from workbench.db import get_session, utcnow
+from workbench.formfields import options
+from workbench.importing import FileUnreadable, open_rows
+
+blueprint = Blueprint("customers", __name__, template_folder="templates")
+
+# Viewers see feedback but not the register: it is personal data.
+READERS = (Role.RESEARCHER, Role.PRODUCT_OWNER)
+EDITORS = (Role.RESEARCHER,)
+
+
+@blueprint.get("/customers")
+@role_required(*READERS)
+def index():
+    session = get_session()
+    form = CustomerFilterForm(request.args)
+    form.segment.choices = options(
+        [("", "Any segment")] + [(s, s) for s in services.list_segments(session)]
+    )
+    filters = services.CustomerFilters()
+    if form.validate():
+        filters = services.CustomerFilters(
+            search=form.search.data or "",
+            segment=form.segment.data or "",
+            language=form.language.data or "",
+            tier=form.tier.data or "",
+            consent=form.consent.data or "",
+        )
+    page = services.search_customers(
+        session,
+        filters,
+        now=utcnow(),
+        page=form.page.data or 1,
+        per_page=current_app.config["PER_PAGE"],
+    )
+    return render_template("customers/index.html", form=form, page=page)
+
+
+@blueprint.get("/customers/<int:customer_id>")
+@role_required(*READERS)
+def profile(customer_id: int):
+    found = services.customer_profile(get_session(), customer_id, now=utcnow())
+    consent_form = ConsentChangeForm(wording_version=current_app.config["CONSENT_WORDING_VERSION"])
+    return render_template(
+        "customers/profile.html", profile=found, consent_form=consent_form, erase_form=EraseForm()
+    )
+
+
+@blueprint.post("/customers/<int:customer_id>/consents")
+@role_required(*EDITORS)
+def change_consent(customer_id: int):
+    form = ConsentChangeForm()
+    session = get_session()
+    customer = services.get_customer(session, customer_id)
+    if form.validate_on_submit():
+        services.record_consent(
+            session,
+            customer,
+            ConsentKind(form.kind.data),
+            given=form.action.data == "given",
+            wording_version=form.wording_version.data,
+            source=ConsentSource.STAFF,
+        )
+        session.commit()
+        flash(f"Recorded: {form.kind.data} consent {form.action.data}.", "success")
+    else:
+        problems = "; ".join(message for messages in form.errors.values() for message in messages)
+        flash(f"The consent change was not recorded: {problems}", "error")
+    return redirect(url_for(".profile", customer_id=customer_id))
+
+
+@blueprint.get("/customers/<int:customer_id>/export.json")
+@role_required(*EDITORS)
+def export(customer_id: int):
+    data = services.export_customer(get_session(), customer_id, now=utcnow())
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="customer-{customer_id}.json"'},
+    )
+
+
+@blueprint.post("/customers/<int:customer_id>/erase")
+@role_required(*EDITORS)
+def erase(customer_id: int):
+    form = EraseForm()
+    if not form.validate_on_submit() or form.confirm.data.strip() != "ERASE":
+        flash("Nothing was erased: type ERASE to confirm.", "error")
+        return redirect(url_for(".profile", customer_id=customer_id))
+    session = get_session()
+    log = services.erase_customer(session, customer_id, erased_by_id=current_user.id)
+    session.commit()
+    flash(
+        f"Customer #{customer_id} erased: {log.feedback_anonymised} feedback items anonymised, "
+        f"{log.consents_deleted} consent records deleted.",
+        "success",
+    )
+    return redirect(url_for(".index"))
+
+
+@blueprint.route("/customers/import", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def import_page():
+    form = CustomerImportForm()
+    summary = None
+    if form.validate_on_submit():
+        session = get_session()
+        upload = form.file.data
+        try:
+            with open_rows(upload.stream, upload.filename) as rows:
+                summary = import_customers(
+                    session, rows, wording_version=current_app.config["CONSENT_WORDING_VERSION"]
+                )
+        except FileUnreadable as error:
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(
+                f"Imported {summary.imported}, updated {summary.updated}, "
+                f"unchanged {summary.duplicates}, rejected {len(summary.rejected)}.",
+                "success" if not summary.rejected else "warning",
+            )
+    return render_template("customers/import.html", form=form, summary=summary)

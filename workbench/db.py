@@ -1,0 +1,147 @@
+"""Database engine per app, a session per request, the naming convention and column types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, SQLModel
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+# Stable constraint names so that Alembic migrations are reproducible on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+metadata = SQLModel.metadata
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Treat a naive value as UTC and convert an aware one to UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stores UTC; always hands back aware datetimes (SQLite drops the offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = as_utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else as_utc(value)
+
+
+def enum_column(enum_class: type[Enum]) -> sa.Enum:
+    """A VARCHAR column holding an enum's values (portable, readable in SQL)."""
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """What the app knows about its database: the engine and what sessions bind to.
+
+    Tests on PostgreSQL point ``bind`` at one connection inside an outer transaction, so every
+    session joins it through savepoints and the test's writes vanish at rollback.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.bind: Engine | Connection = engine
+
+    def new_session(self) -> Session:
+        return Session(self.bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
+
+    @contextmanager
+    def session_scope(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error (CLI, workers)."""
+        session = self.new_session()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["workbench.db"] = Database(make_engine(app.config["DATABASE_URL"]))
+    app.teardown_appcontext(close_session)
+
+
+def get_database(app: Flask | None = None) -> Database:
+    from flask import current_app
+
+    return (app or current_app).extensions["workbench.db"]
+
+
+def get_session() -> Session:
+    """The request's session, created on first use and closed at teardown."""
+    from flask import g
+
+    if "db_session" not in g:
+        g.db_session = get_database().new_session()
+    return g.db_session
+
+
+def rollback_session() -> None:
+    from flask import g
+
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    from flask import g
+
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

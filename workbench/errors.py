@@ -1,0 +1,78 @@
+"""Domain errors raised by services, and the one place that maps them to HTTP."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+class WorkbenchError(Exception):
+    """Base class of every domain error; ``status`` is the HTTP code it maps to."""
+
+    status = 400
+
+    def __init__(self, message: str, *, details: object | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(WorkbenchError):
+    """The thing asked for does not exist."""
+
+    status = 404
+
+
+class Conflict(WorkbenchError):
+    """The change clashes with existing data (duplicate e-mail, slug …)."""
+
+    status = 409
+
+
+class ValidationFailed(WorkbenchError):
+    """Input was understood but not acceptable."""
+
+    status = 422
+
+
+class InvalidTransition(WorkbenchError):
+    """A state machine refused a move."""
+
+    status = 409
+
+
+class PermissionDenied(WorkbenchError):
+    """The caller may not do this."""
+
+    status = 403
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map domain errors to JSON for the API and to an error page for everyone else."""
+    from flask import jsonify, render_template, request
+
+    from workbench.db import rollback_session
+
+    @app.errorhandler(WorkbenchError)
+    def handle_domain_error(error: WorkbenchError):
+        rollback_session()
+        if request.path.startswith("/api/"):
+            body = {"error": error.message}
+            if error.details is not None:
+                body["details"] = error.details
+            return jsonify(body), error.status
+        return render_template(
+            "error.html", status=error.status, message=error.message
+        ), error.status
+
+    for status in (400, 403, 404, 405, 413, 429, 500):
+
+        @app.errorhandler(status)
+        def handle_http_error(error, status=status):
+            rollback_session()
+            description = getattr(error, "description", None) or "Something went wrong."
+            if request.path.startswith("/api/"):
+                return jsonify({"error": description}), status
+            return render_template("error.html", status=status, message=description), status

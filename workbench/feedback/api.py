@@ -1,0 +1,129 @@
+"""JSON API: POST and GET /api/v1/feedback with a bearer token."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, g, jsonify, request
+
+from workbench.auth.services import verify_api_token
+from workbench.db import get_session
+from workbench.feedback.intake import parse_api_item, store_feedback
+from workbench.feedback.models import Channel, Feedback
+from workbench.importing import RowError, parse_date
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_PAGE = 500
+
+
+def token_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, plain = header.partition(" ")
+        session = get_session()
+        token = verify_api_token(session, plain.strip()) if scheme.lower() == "bearer" else None
+        if token is None:
+            response = jsonify(
+                {"error": "A valid API token is required (Authorization: Bearer <token>)."}
+            )
+            response.headers["WWW-Authenticate"] = 'Bearer realm="workbench"'
+            return response, 401
+        g.api_token = token
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@blueprint.post("/feedback")
+@token_required
+def create_feedback():
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return jsonify({"error": "The body must be JSON: one item or a list of items."}), 400
+    items = payload if isinstance(payload, list) else [payload]
+    limit = current_app.config["API_MAX_BATCH"]
+    if not items or len(items) > limit:
+        return jsonify({"error": f"Send between 1 and {limit} items."}), 422
+    parsed, errors = [], []
+    for index, item in enumerate(items):
+        try:
+            parsed.append(parse_api_item(item))
+        except RowError as error:
+            errors.append({"index": index, "error": str(error)})
+    if errors:
+        return jsonify({"errors": errors}), 422
+    session = get_session()
+    stored = store_feedback(session, parsed, source=g.api_token.name, channel=Channel.API)
+    session.commit()
+    return jsonify(
+        {
+            "ids": [item.id for item in stored],
+            "created": sum(item.created for item in stored),
+            "duplicates": sum(not item.created for item in stored),
+        }
+    ), 201
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    padded = cursor + "=" * (-len(cursor) % 4)
+    return int(base64.urlsafe_b64decode(padded.encode()).decode())
+
+
+@blueprint.get("/feedback")
+@token_required
+def list_feedback():
+    try:
+        limit = min(max(int(request.args.get("limit", 100)), 1), MAX_PAGE)
+        after_id = _decode_cursor(request.args["cursor"]) if request.args.get("cursor") else 0
+        since = parse_date(request.args.get("since"), "since")
+    except (ValueError, binascii.Error, RowError) as error:
+        return jsonify({"error": f"Bad query parameter: {error}"}), 400
+    session = get_session()
+    conditions = [Feedback.erased.is_(False)]
+    if since:
+        conditions.append(Feedback.created_at >= since)
+    total = session.execute(sa.select(sa.func.count(Feedback.id)).where(*conditions)).scalar_one()
+    rows = list(
+        session.execute(
+            sa.select(Feedback)
+            .where(*conditions, Feedback.id > after_id)
+            .order_by(Feedback.id)
+            .limit(limit + 1)
+        ).scalars()
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return jsonify(
+        {
+            "items": [serialise(item) for item in rows],
+            "total": total,
+            "next_cursor": _encode_cursor(rows[-1].id) if has_more else None,
+        }
+    )
+
+
+def serialise(item: Feedback) -> dict:
+    return {
+        "id": item.id,
+        "channel": item.channel.value,
+        "source": item.source,
+        "external_id": item.external_id,
+        "text": item.text,
+        "language": item.language,
+        "rating": item.rating,
+        "attribute_ratings": item.attribute_ratings,
+        "journey_stage": item.journey_stage.value if item.journey_stage else None,
+        "customer_id": item.customer_id,
+        "consent_publish": item.consent_publish,
+        "created_at": item.created_at.isoformat(),
+        "received_at": item.received_at.isoformat(),
+    }

@@ -1,0 +1,157 @@
+"""Forms: the public feedback form (built per FeedbackForm), staff filters, form editor, upload."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+from workbench.feedback.models import FeedbackForm, JourneyStage
+from workbench.formfields import options
+
+RATING_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
+STAGE_CHOICES = [
+    (JourneyStage.BEFORE_PURCHASE.value, "Before purchase"),
+    (JourneyStage.ONBOARDING.value, "Onboarding"),
+    (JourneyStage.AFTER_PURCHASE.value, "After purchase"),
+    (JourneyStage.COMPLAINT.value, "Complaint"),
+    (JourneyStage.OTHER.value, "Other"),
+]
+LANGUAGE_CHOICES = [("sv", "Swedish"), ("en", "English")]
+
+
+class PublicFeedbackForm(FlaskForm):
+    """Fields common to every public form; rating fields are added per form."""
+
+    text = TextAreaField(
+        _l("Your feedback"),
+        validators=[
+            DataRequired(_l("Please write your feedback.")),
+            Length(max=5000, message=_l("Please keep it under 5,000 characters.")),
+        ],
+    )
+    email = EmailField(
+        _l("E-mail (optional)"),
+        validators=[
+            Optional(),
+            Email(_l("That does not look like an e-mail address.")),
+            Length(max=254),
+        ],
+    )
+    consent_contact = BooleanField(_l("You may contact me about my feedback."))
+    consent_research = BooleanField(_l("You may invite me to take part in user tests."))
+    consent_publish = BooleanField(
+        _l("You may publish my feedback as an anonymous quote, without my name or e-mail.")
+    )
+    # A field people never see: bots that fill in every input reveal themselves.
+    website = StringField("Website", validators=[Optional()])
+
+    def validate_email(self, field) -> None:
+        wants_contact = self.consent_contact.data or self.consent_research.data
+        if wants_contact and not field.data:
+            raise ValueError(_l("Add your e-mail so that we can contact you."))
+
+
+def build_public_form(feedback_form: FeedbackForm) -> PublicFeedbackForm:
+    """A form class for this FeedbackForm: the overall rating and its attribute questions."""
+
+    class _Form(PublicFeedbackForm):
+        pass
+
+    if feedback_form.ask_rating:
+        _Form.rating = RadioField(
+            _l("Overall, how satisfied are you?"),
+            choices=options(RATING_CHOICES),
+            validators=[Optional()],
+        )
+    for index, question in enumerate(feedback_form.attribute_questions):
+        setattr(
+            _Form,
+            f"attribute_{index}",
+            RadioField(question, choices=options(RATING_CHOICES), validators=[Optional()]),
+        )
+    return _Form()
+
+
+def attribute_answers(form: PublicFeedbackForm, feedback_form: FeedbackForm) -> dict[str, int]:
+    answers = {}
+    for index, question in enumerate(feedback_form.attribute_questions):
+        value = getattr(form, f"attribute_{index}").data
+        if value:
+            answers[question] = int(value)
+    return answers
+
+
+class FormEditorForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        "Address (/f/…)",
+        validators=[
+            DataRequired(),
+            Length(max=80),
+            Regexp(
+                r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message="Lower-case letters, digits and hyphens."
+            ),
+        ],
+    )
+    intro = TextAreaField("Introduction", validators=[Optional(), Length(max=2000)])
+    language = SelectField("Language", choices=options(LANGUAGE_CHOICES))
+    journey_stage = SelectField("Journey stage", choices=options(STAGE_CHOICES))
+    ask_rating = BooleanField("Ask for an overall rating (1-5)", default=True)
+    attribute_questions = TextAreaField(
+        "Attribute ratings, one per line (for example Delivery, Price, Service)",
+        validators=[Optional(), Length(max=800)],
+    )
+    is_active = BooleanField("Open for feedback", default=True)
+
+
+class FeedbackFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    search = StringField("Text", validators=[Optional(), Length(max=200)])
+    source = SelectField("Source", choices=options([("", "Any source")]), validate_choice=False)
+    language = SelectField(
+        "Language",
+        choices=options([("", "Any language"), *LANGUAGE_CHOICES]),
+        validate_choice=False,
+    )
+    rating = SelectField(
+        "Rating", choices=options([("", "Any rating"), *RATING_CHOICES]), validate_choice=False
+    )
+    journey_stage = SelectField(
+        "Journey stage", choices=options([("", "Any stage"), *STAGE_CHOICES])
+    )
+    segment = SelectField(
+        "Customer segment", choices=options([("", "Any segment")]), validate_choice=False
+    )
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+    page = IntegerField("Page", validators=[Optional(), NumberRange(min=1)], default=1)
+
+
+class FeedbackImportForm(FlaskForm):
+    file = FileField(
+        "File (CSV or JSON Lines)",
+        validators=[FileRequired(), FileAllowed(["csv", "tsv", "txt", "jsonl", "ndjson", "json"])],
+    )
+    source = StringField("Source name", validators=[DataRequired(), Length(max=100)])
+    text_column = StringField(
+        "Text column", validators=[DataRequired(), Length(max=100)], default="text"
+    )
+    id_column = StringField("Id column", validators=[Optional(), Length(max=100)])
+    rating_column = StringField("Rating column", validators=[Optional(), Length(max=100)])
+    date_column = StringField("Date column", validators=[Optional(), Length(max=100)])
+    language_column = StringField("Language column", validators=[Optional(), Length(max=100)])
+    email_column = StringField("E-mail column", validators=[Optional(), Length(max=100)])

@@ -1,0 +1,169 @@
+"""The staff inbox: filtering, paging, one item in its customer's context, CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from workbench.customers.models import Customer
+from workbench.customers.services import CustomerRow, build_rows
+from workbench.errors import NotFound
+from workbench.feedback.models import Feedback, FeedbackForm, JourneyStage
+
+EXPORT_COLUMNS = (
+    "id",
+    "created_at",
+    "channel",
+    "source",
+    "external_id",
+    "language",
+    "rating",
+    "journey_stage",
+    "customer_ref",
+    "customer_segment",
+    "consent_publish",
+    "text",
+)
+
+
+@dataclass(frozen=True)
+class FeedbackFilters:
+    source: str = ""
+    language: str = ""
+    rating: int | None = None
+    journey_stage: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    segment: str = ""
+    search: str = ""
+
+
+@dataclass
+class FeedbackPage:
+    items: list[tuple[Feedback, Customer | None]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def filtered_query(filters: FeedbackFilters) -> sa.Select:
+    query = select(Feedback, Customer).join(
+        Customer, Feedback.customer_id == Customer.id, isouter=True
+    )
+    if filters.source:
+        query = query.where(Feedback.source == filters.source)
+    if filters.language:
+        query = query.where(Feedback.language == filters.language)
+    if filters.rating is not None:
+        query = query.where(Feedback.rating == filters.rating)
+    if filters.journey_stage:
+        query = query.where(Feedback.journey_stage == JourneyStage(filters.journey_stage))
+    if filters.date_from:
+        query = query.where(Feedback.created_at >= datetime.combine(filters.date_from, time(), UTC))
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time(), UTC)
+        query = query.where(Feedback.created_at < end)
+    if filters.segment:
+        query = query.where(Customer.segment == filters.segment)
+    if filters.search:
+        query = query.where(
+            sa.func.lower(Feedback.text).like(f"%{filters.search.strip().lower()}%")
+        )
+    return query
+
+
+def search_feedback(
+    session: Session, filters: FeedbackFilters, *, page: int = 1, per_page: int = 50
+) -> FeedbackPage:
+    query = filtered_query(filters)
+    total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    page = max(page, 1)
+    rows = session.execute(
+        query.order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return FeedbackPage(
+        items=[tuple(row) for row in rows], total=total, page=page, per_page=per_page
+    )
+
+
+def list_sources(session: Session) -> list[str]:
+    query = sa.select(Feedback.source).distinct().order_by(Feedback.source)
+    return [source for (source,) in session.execute(query)]
+
+
+@dataclass
+class FeedbackDetail:
+    feedback: Feedback
+    form: FeedbackForm | None
+    customer: CustomerRow | None
+    earlier: list[Feedback]
+
+
+def feedback_detail(session: Session, feedback_id: int, *, now: datetime) -> FeedbackDetail:
+    feedback = session.get(Feedback, feedback_id)
+    if feedback is None:
+        raise NotFound("No such feedback.")
+    form = session.get(FeedbackForm, feedback.form_id) if feedback.form_id else None
+    customer_row = None
+    earlier: list[Feedback] = []
+    if feedback.customer_id:
+        customer = session.get(Customer, feedback.customer_id)
+        customer_row = build_rows(session, [customer], now)[0]
+        earlier = list(
+            session.exec(
+                select(Feedback)
+                .where(Feedback.customer_id == customer.id, Feedback.id != feedback.id)
+                .order_by(Feedback.created_at.desc())
+                .limit(20)
+            )
+        )
+    return FeedbackDetail(feedback=feedback, form=form, customer=customer_row, earlier=earlier)
+
+
+def export_csv(session: Session, filters: FeedbackFilters) -> Iterator[str]:
+    """CSV text in chunks, streamed so that large exports do not sit in memory."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    query = filtered_query(filters).order_by(Feedback.created_at, Feedback.id)
+    for count, (feedback, customer) in enumerate(
+        session.execute(query.execution_options(yield_per=1000)), start=1
+    ):
+        writer.writerow(
+            (
+                feedback.id,
+                feedback.created_at.isoformat(),
+                feedback.channel.value,
+                feedback.source,
+                feedback.external_id or "",
+                feedback.language,
+                feedback.rating if feedback.rating is not None else "",
+                feedback.journey_stage.value if feedback.journey_stage else "",
+                customer.external_ref if customer and customer.external_ref else "",
+                customer.segment if customer else "",
+                "yes" if feedback.consent_publish else "no",
+                _neutralise_formula(feedback.text),
+            )
+        )
+        if count % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _neutralise_formula(text: str) -> str:
+    """Stop spreadsheets from running customer text as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,74 @@
+"""Feedback forms and feedback items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from workbench.db import UTCDateTime, enum_column, utcnow
+
+
+class Channel(StrEnum):
+    FORM = "form"
+    IMPORT = "import"
+    API = "api"
+    SESSION = "session"
+
+
+class JourneyStage(StrEnum):
+    BEFORE_PURCHASE = "before_purchase"
+    ONBOARDING = "onboarding"
+    AFTER_PURCHASE = "after_purchase"
+    COMPLAINT = "complaint"
+    OTHER = "other"
+
+
+class FeedbackForm(SQLModel, table=True):
+    __tablename__ = "feedback_forms"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True)
+    title: str = Field(max_length=200)
+    intro: str = Field(default="", sa_type=sa.Text)
+    language: str = Field(default="sv", max_length=8)
+    journey_stage: JourneyStage = Field(
+        default=JourneyStage.OTHER, sa_type=enum_column(JourneyStage)
+    )
+    ask_rating: bool = True
+    attribute_questions: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Feedback(SQLModel, table=True):
+    """One piece of feedback from any channel.
+
+    ``(source, external_id)`` makes imports and API posts idempotent; an import without ids
+    uses a hash of the row's content as its external id.
+    """
+
+    __tablename__ = "feedback"
+    __table_args__ = (sa.UniqueConstraint("source", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: Channel = Field(sa_type=enum_column(Channel))
+    source: str = Field(max_length=100)
+    external_id: str | None = Field(default=None, max_length=200)
+    form_id: int | None = Field(default=None, foreign_key="feedback_forms.id", ondelete="SET NULL")
+    customer_id: int | None = Field(
+        default=None, foreign_key="customers.id", index=True, ondelete="SET NULL"
+    )
+    text: str = Field(sa_type=sa.Text)
+    language: str = Field(default="und", max_length=8)
+    rating: int | None = None
+    attribute_ratings: dict[str, int] = Field(default_factory=dict, sa_type=sa.JSON)
+    journey_stage: JourneyStage | None = Field(default=None, sa_type=enum_column(JourneyStage))
+    email: str | None = Field(default=None, max_length=254)
+    consent_publish: bool = False
+    erased: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

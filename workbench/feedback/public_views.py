@@ -1,0 +1,66 @@
+"""Public feedback forms at /f/<slug>: no login, Swedish or English."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, redirect, render_template, url_for
+
+from workbench.db import get_session
+from workbench.errors import ValidationFailed
+from workbench.extensions import limiter
+from workbench.feedback import services
+from workbench.feedback.forms import attribute_answers, build_public_form
+
+blueprint = Blueprint("public_feedback", __name__, template_folder="templates")
+
+
+def _form_rate_limit() -> str:
+    return current_app.config["FORM_RATE_LIMIT"]
+
+
+def _rate_limit_off() -> bool:
+    return str(current_app.config["FORM_RATE_LIMIT"]).strip().lower() in {"", "off", "0", "none"}
+
+
+@blueprint.route("/f/<slug>", methods=["GET", "POST"])
+@limiter.limit(_form_rate_limit, methods=["POST"], exempt_when=_rate_limit_off)
+def feedback_form(slug: str):
+    session = get_session()
+    feedback_form = services.get_active_form(session, slug)
+    g.page_language = feedback_form.language
+    form = build_public_form(feedback_form)
+    if form.validate_on_submit():
+        if form.website.data:
+            # Honeypot filled in: a bot. Show the thank-you page and keep nothing.
+            return redirect(url_for(".thanks", slug=slug))
+        submission = services.FormSubmission(
+            text=form.text.data,
+            rating=int(form.rating.data) if feedback_form.ask_rating and form.rating.data else None,
+            attribute_ratings=attribute_answers(form, feedback_form),
+            email=form.email.data or None,
+            consent_contact=form.consent_contact.data,
+            consent_research=form.consent_research.data,
+            consent_publish=form.consent_publish.data,
+        )
+        try:
+            services.submit_form_feedback(
+                session,
+                feedback_form,
+                submission,
+                wording_version=current_app.config["CONSENT_WORDING_VERSION"],
+            )
+        except ValidationFailed as error:
+            form.email.errors = [*form.email.errors, error.message]
+        else:
+            session.commit()
+            return redirect(url_for(".thanks", slug=slug))
+    status = 422 if form.errors else 200
+    return render_template(
+        "feedback/public_form.html", feedback_form=feedback_form, form=form
+    ), status
+
+
+@blueprint.get("/f/<slug>/thanks")
+def thanks(slug: str):
+    feedback_form = services.get_active_form(get_session(), slug)
+    g.page_language = feedback_form.language
+    return render_template("feedback/thanks.html", feedback_form=feedback_form)

@@ -1,0 +1,142 @@
+"""Feedback forms and the public submission path."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from nlp import detect_language
+from workbench.customers.models import ConsentKind, ConsentSource, Customer
+from workbench.customers.services import find_customer, record_consent
+from workbench.db import utcnow
+from workbench.errors import Conflict, NotFound, ValidationFailed
+from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+FORM_LANGUAGES = ("sv", "en")
+MAX_ATTRIBUTE_QUESTIONS = 8
+
+
+@dataclass
+class FormDefinition:
+    slug: str
+    title: str
+    intro: str = ""
+    language: str = "sv"
+    journey_stage: JourneyStage = JourneyStage.OTHER
+    ask_rating: bool = True
+    attribute_questions: list[str] = field(default_factory=list)
+    is_active: bool = True
+
+
+@dataclass
+class FormSubmission:
+    text: str
+    rating: int | None = None
+    attribute_ratings: dict[str, int] = field(default_factory=dict)
+    email: str | None = None
+    consent_contact: bool = False
+    consent_research: bool = False
+    consent_publish: bool = False
+
+
+def _check_definition(definition: FormDefinition) -> None:
+    if not SLUG_PATTERN.match(definition.slug):
+        raise ValidationFailed("The slug may hold lower-case letters, digits and single hyphens.")
+    if definition.language not in FORM_LANGUAGES:
+        raise ValidationFailed("A form's language is sv or en.")
+    questions = [q.strip() for q in definition.attribute_questions if q.strip()]
+    if len(questions) > MAX_ATTRIBUTE_QUESTIONS:
+        raise ValidationFailed(f"At most {MAX_ATTRIBUTE_QUESTIONS} attribute questions.")
+    if len(set(questions)) != len(questions):
+        raise ValidationFailed("Attribute questions must differ from each other.")
+    definition.attribute_questions = questions
+
+
+def list_forms(session: Session) -> list[FeedbackForm]:
+    return list(session.exec(select(FeedbackForm).order_by(FeedbackForm.title)))
+
+
+def get_form(session: Session, form_id: int) -> FeedbackForm:
+    form = session.get(FeedbackForm, form_id)
+    if form is None:
+        raise NotFound("No such form.")
+    return form
+
+
+def get_active_form(session: Session, slug: str) -> FeedbackForm:
+    form = session.exec(select(FeedbackForm).where(FeedbackForm.slug == slug)).first()
+    if form is None or not form.is_active:
+        raise NotFound("This feedback form does not exist or is closed.")
+    return form
+
+
+def save_form(
+    session: Session, definition: FormDefinition, form: FeedbackForm | None = None
+) -> FeedbackForm:
+    """Create a form, or update ``form`` with the definition."""
+    _check_definition(definition)
+    clash = session.exec(select(FeedbackForm).where(FeedbackForm.slug == definition.slug)).first()
+    if clash is not None and (form is None or clash.id != form.id):
+        raise Conflict(f"Another form already uses the address /f/{definition.slug}.")
+    form = form or FeedbackForm(slug=definition.slug, title=definition.title)
+    for name, value in vars(definition).items():
+        setattr(form, name, value)
+    form.updated_at = utcnow()
+    session.add(form)
+    session.flush()
+    return form
+
+
+def submit_form_feedback(
+    session: Session, form: FeedbackForm, submission: FormSubmission, *, wording_version: str
+) -> Feedback:
+    """Store a public form submission, linking or creating the customer and their consents.
+
+    Ticking contact or research consent creates a register entry for an unknown e-mail, since
+    consent must be recorded against someone; unticked boxes record nothing (not asked is not
+    the same as withdrawn).
+    """
+    email = submission.email.strip().lower() if submission.email else None
+    wants_contact = submission.consent_contact or submission.consent_research
+    if wants_contact and not email:
+        raise ValidationFailed("An e-mail address is needed to contact you.")
+    customer = find_customer(session, email=email) if email else None
+    if customer is None and email and wants_contact:
+        customer = Customer(email=email, language=form.language, segment="")
+        session.add(customer)
+        session.flush()
+    feedback = Feedback(
+        channel=Channel.FORM,
+        source="form",
+        form_id=form.id,
+        customer_id=customer.id if customer else None,
+        text=submission.text.strip(),
+        language=detect_language(submission.text, hint=form.language),
+        rating=submission.rating,
+        attribute_ratings={k: v for k, v in submission.attribute_ratings.items() if v is not None},
+        journey_stage=form.journey_stage,
+        email=email,
+        consent_publish=submission.consent_publish,
+    )
+    session.add(feedback)
+    if customer is not None:
+        ticked = {
+            ConsentKind.CONTACT: submission.consent_contact,
+            ConsentKind.RESEARCH: submission.consent_research,
+            ConsentKind.PUBLISH_QUOTE: submission.consent_publish,
+        }
+        for kind, given in ticked.items():
+            if given:
+                record_consent(
+                    session,
+                    customer,
+                    kind,
+                    given=True,
+                    wording_version=wording_version,
+                    source=ConsentSource.FORM,
+                )
+    session.flush()
+    return feedback

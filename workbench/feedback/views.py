@@ -1,0 +1,166 @@
+"""Staff pages: the feedback inbox, one item, CSV export, file import and form editor."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+
+from workbench.auth.access import role_required
+from workbench.auth.models import Role
+from workbench.customers.services import list_segments
+from workbench.db import get_session, utcnow
+from workbench.errors import WorkbenchError
+from workbench.feedback import inbox, services
+from workbench.feedback.forms import FeedbackFilterForm, FeedbackImportForm, FormEditorForm
+from workbench.feedback.imports import FeedbackColumns, import_feedback
+from workbench.feedback.models import JourneyStage
+from workbench.formfields import options
+from workbench.importing import FileUnreadable, open_rows
+
+blueprint = Blueprint("feedback", __name__, template_folder="templates")
+
+READERS = (Role.VIEWER, Role.RESEARCHER, Role.PRODUCT_OWNER)
+EDITORS = (Role.RESEARCHER, Role.PRODUCT_OWNER)
+
+
+def _filters() -> tuple[FeedbackFilterForm, inbox.FeedbackFilters]:
+    session = get_session()
+    form = FeedbackFilterForm(request.args)
+    form.source.choices = options(
+        [("", "Any source")] + [(s, s) for s in inbox.list_sources(session)]
+    )
+    form.segment.choices = options([("", "Any segment")] + [(s, s) for s in list_segments(session)])
+    if not form.validate():
+        return form, inbox.FeedbackFilters()
+    return form, inbox.FeedbackFilters(
+        source=form.source.data or "",
+        language=form.language.data or "",
+        rating=int(form.rating.data) if form.rating.data else None,
+        journey_stage=form.journey_stage.data or "",
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+        segment=form.segment.data or "",
+        search=form.search.data or "",
+    )
+
+
+@blueprint.get("/feedback", endpoint="inbox")
+@role_required(*READERS)
+def inbox_page():
+    form, filters = _filters()
+    page = inbox.search_feedback(
+        get_session(), filters, page=form.page.data or 1, per_page=current_app.config["PER_PAGE"]
+    )
+    return render_template("feedback/inbox.html", form=form, page=page)
+
+
+@blueprint.get("/feedback/<int:feedback_id>")
+@role_required(*READERS)
+def detail(feedback_id: int):
+    found = inbox.feedback_detail(get_session(), feedback_id, now=utcnow())
+    return render_template("feedback/detail.html", detail=found)
+
+
+@blueprint.get("/feedback/export.csv")
+@role_required(*READERS)
+def export():
+    _form, filters = _filters()
+    chunks = inbox.export_csv(get_session(), filters)
+    filename = f"feedback-{utcnow():%Y%m%d-%H%M}.csv"
+    return Response(
+        stream_with_context(chunks),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@blueprint.route("/feedback/import", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def import_page():
+    form = FeedbackImportForm()
+    summary = None
+    if form.validate_on_submit():
+        columns = FeedbackColumns(
+            text=form.text_column.data.strip(),
+            id=(form.id_column.data or "").strip() or None,
+            rating=(form.rating_column.data or "").strip() or None,
+            date=(form.date_column.data or "").strip() or None,
+            language=(form.language_column.data or "").strip() or None,
+            email=(form.email_column.data or "").strip() or None,
+        )
+        upload = form.file.data
+        session = get_session()
+        try:
+            with open_rows(upload.stream, upload.filename) as rows:
+                summary = import_feedback(session, rows, source=form.source.data, columns=columns)
+        except FileUnreadable as error:
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(
+                f"Imported {summary.imported}, skipped {summary.duplicates} duplicates, "
+                f"rejected {len(summary.rejected)} rows.",
+                "success" if not summary.rejected else "warning",
+            )
+    return render_template("feedback/import.html", form=form, summary=summary)
+
+
+@blueprint.get("/forms")
+@role_required(*EDITORS)
+def forms():
+    return render_template("feedback/forms.html", forms=services.list_forms(get_session()))
+
+
+def _definition(form: FormEditorForm) -> services.FormDefinition:
+    return services.FormDefinition(
+        slug=form.slug.data.strip(),
+        title=form.title.data.strip(),
+        intro=(form.intro.data or "").strip(),
+        language=form.language.data,
+        journey_stage=JourneyStage(form.journey_stage.data),
+        ask_rating=form.ask_rating.data,
+        attribute_questions=(form.attribute_questions.data or "").splitlines(),
+        is_active=form.is_active.data,
+    )
+
+
+@blueprint.route("/forms/new", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def new_form():
+    form = FormEditorForm()
+    return _save_form(form, None)
+
+
+@blueprint.route("/forms/<int:form_id>", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def edit_form(form_id: int):
+    existing = services.get_form(get_session(), form_id)
+    form = FormEditorForm(obj=existing)
+    if request.method == "GET":
+        form.attribute_questions.data = "\n".join(existing.attribute_questions)
+        form.journey_stage.data = existing.journey_stage.value
+    return _save_form(form, existing)
+
+
+def _save_form(form: FormEditorForm, existing):
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            saved = services.save_form(session, _definition(form), existing)
+        except WorkbenchError as error:
+            session.rollback()
+            flash(error.message, "error")
+        else:
+            session.commit()
+            flash(f"Saved. The form is at /f/{saved.slug}.", "success")
+            return redirect(url_for("feedback.forms"))
+    return render_template("feedback/form_editor.html", form=form, existing=existing)
