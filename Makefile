@@ -45,7 +45,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -o workbench/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o workbench/translations/messages.pot .
 	$(BIN)/pybabel update -i workbench/translations/messages.pot -d workbench/translations
 	$(BIN)/pybabel compile -d workbench/translations
 

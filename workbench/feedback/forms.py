@@ -57,10 +57,17 @@ class PublicFeedbackForm(FlaskForm):
     # A field people never see: bots that fill in every input reveal themselves.
     website = StringField("Website", validators=[Optional()])
 
-    def validate_email(self, field) -> None:
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Not an inline validator: Optional() on the e-mail field would stop it from running.
         wants_contact = self.consent_contact.data or self.consent_research.data
-        if wants_contact and not field.data:
-            raise ValueError(_l("Add your e-mail so that we can contact you."))
+        if wants_contact and not self.email.data:
+            self.email.errors = [
+                *self.email.errors,
+                _l("Add your e-mail so that we can contact you."),
+            ]
+            return False
+        return valid
 
 
 def build_public_form(feedback_form: FeedbackForm) -> PublicFeedbackForm:
