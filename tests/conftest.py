@@ -19,10 +19,10 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 import workbench.models  # noqa: F401  (registers the tables)
+from tests.factories import PASSWORD, make_staff_user
 from workbench import create_app
 from workbench.auth.models import Role, StaffUser
 from workbench.db import get_database, make_engine, metadata
-from tests.factories import PASSWORD, make_staff_user
 
 POSTGRES_URL = os.environ.get("WORKBENCH_TEST_DATABASE_URL")
 
@@ -62,7 +62,7 @@ def database_url_for_test(database_template: Path | None, tmp_path: Path) -> str
 
 @pytest.fixture
 def make_app(database_template: Path | None, tmp_path: Path) -> Iterator:
-    """Build apps with extra settings; on PostgreSQL each is wrapped in a rolled-back transaction."""
+    """Build apps with extra settings; on PostgreSQL each runs in a rolled-back transaction."""
     cleanups = []
     url = database_url_for_test(database_template, tmp_path)
 

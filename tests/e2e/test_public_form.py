@@ -10,7 +10,9 @@ from workbench.customers.models import ConsentRecord, Customer
 from workbench.db import get_database
 from workbench.feedback.models import Feedback
 
-FEEDBACK_TEXT = "Leveransen kom tre dagar för sent och kartongen var trasig, men kundtjänsten var snäll."
+FEEDBACK_TEXT = (
+    "Leveransen kom tre dagar för sent och kartongen var trasig, men kundtjänsten var snäll."
+)
 
 
 def test_customer_submits_swedish_form_and_staff_see_it(live_app, live_server, page):
@@ -43,7 +45,8 @@ def test_customer_submits_swedish_form_and_staff_see_it(live_app, live_server, p
         assert stored.language == "sv"
         assert stored.rating == 2
         assert stored.attribute_ratings == {"Leverans": 1}
-        customer = session.exec(select(Customer).where(Customer.email == "kund.e2e@example.se")).one()
+        by_email = select(Customer).where(Customer.email == "kund.e2e@example.se")
+        customer = session.exec(by_email).one()
         assert stored.customer_id == customer.id
         consent = session.exec(select(ConsentRecord)).one()
         assert consent.kind.value == "research" and consent.given

@@ -1,0 +1,65 @@
+"""Helpers shared by the benchmarks: a throwaway database and a gunicorn server."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def workbench_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "WORKBENCH_DATABASE_URL": database_url,
+            "WORKBENCH_SECRET_KEY": "bench-secret-" + "x" * 40,
+            "WORKBENCH_FORM_RATE_LIMIT": "off",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def workbench(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
+    command = [str(BIN / "workbench"), *args]
+    return subprocess.run(command, env=env, check=True, text=True, capture_output=True, **kwargs)
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 4) -> Iterator[str]:
+    """Serve bench.served_app under gunicorn, as `workbench serve` does, and yield its URL."""
+    port = free_port()
+    command = [str(BIN / "python"), "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread"]
+    command += ["--log-level", "warning", "bench.served_app:app"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
