@@ -45,7 +45,8 @@ def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 4) -> Iterato
     """Serve bench.served_app under gunicorn, as `workbench serve` does, and yield its URL."""
     port = free_port()
     command = [str(BIN / "python"), "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread"]
+    command += ["--workers", str(workers), "--threads", str(threads)]
+    command += ["--config", "python:workbench.serving"]
     command += ["--log-level", "warning", "bench.served_app:app"]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"

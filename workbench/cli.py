@@ -107,7 +107,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         "--bind", f"{host}:{port}",
         "--workers", str(workers),
         "--threads", str(threads),
-        "--worker-class", "gthread",
+        "--config", "python:workbench.serving",
         "--access-logfile", "-",
         "workbench:create_app()",
     ]  # fmt: skip

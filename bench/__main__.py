@@ -1,0 +1,35 @@
+"""`make bench`: run every benchmark and print one JSON report (also saved in bench/results/).
+
+Pass a PostgreSQL URL as WORKBENCH_BENCH_DATABASE_URL to run the server benchmarks on it too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+from bench import api_load, form_load, import_feedback
+
+
+def main() -> None:
+    report: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "results": {}}
+    started = time.perf_counter()
+    report["results"]["import_100k_csv"] = import_feedback.run(100_000)
+    report["results"]["api_1000_posts_20_clients"] = api_load.run()
+    report["results"]["public_form_post_32_clients"] = form_load.run()
+    postgres = os.environ.get("WORKBENCH_BENCH_DATABASE_URL")
+    if postgres:
+        report["results"]["import_100k_csv_postgres"] = import_feedback.run(100_000, postgres)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    text = json.dumps(report, indent=2)
+    results = Path(__file__).parent / "results"
+    results.mkdir(exist_ok=True)
+    (results / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
