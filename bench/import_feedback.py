@@ -65,4 +65,5 @@ def run(count: int = 100_000, database_url: str | None = None) -> dict:
 
 if __name__ == "__main__":
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    print(json.dumps(run(rows), indent=2))
+    database = sys.argv[2] if len(sys.argv) > 2 else None
+    print(json.dumps(run(rows, database), indent=2))

@@ -23,15 +23,31 @@ class CustomerFilterForm(FlaskForm):
     search = StringField(
         "Name, e-mail, phone or reference", validators=[Optional(), Length(max=200)]
     )
-    segment = SelectField("Segment", choices=options([("", "Any segment")]), validate_choice=False)
+    segment = SelectField(
+        default="",
+        validators=[Optional()],
+        label="Segment",
+        choices=options([("", "Any segment")]),
+        validate_choice=False,
+    )
     language = SelectField(
-        "Language", choices=options([("", "Any language"), ("sv", "Swedish"), ("en", "English")])
+        default="",
+        validators=[Optional()],
+        label="Language",
+        choices=options([("", "Any language"), ("sv", "Swedish"), ("en", "English")]),
     )
     tier = SelectField(
-        "Loyalty tier",
+        default="",
+        validators=[Optional()],
+        label="Loyalty tier",
         choices=options([("", "Any tier")] + [(t.value, t.value) for t in LoyaltyTier]),
     )
-    consent = SelectField("Consent given", choices=options([("", "Any consent"), *CONSENT_CHOICES]))
+    consent = SelectField(
+        default="",
+        validators=[Optional()],
+        label="Consent given",
+        choices=options([("", "Any consent"), *CONSENT_CHOICES]),
+    )
     page = IntegerField("Page", validators=[Optional(), NumberRange(min=1)], default=1)
 
 

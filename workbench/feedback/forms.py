@@ -134,20 +134,39 @@ class FeedbackFilterForm(FlaskForm):
         csrf = False
 
     search = StringField("Text", validators=[Optional(), Length(max=200)])
-    source = SelectField("Source", choices=options([("", "Any source")]), validate_choice=False)
+    source = SelectField(
+        default="",
+        validators=[Optional()],
+        label="Source",
+        choices=options([("", "Any source")]),
+        validate_choice=False,
+    )
     language = SelectField(
-        "Language",
+        default="",
+        validators=[Optional()],
+        label="Language",
         choices=options([("", "Any language"), *LANGUAGE_CHOICES]),
         validate_choice=False,
     )
     rating = SelectField(
-        "Rating", choices=options([("", "Any rating"), *RATING_CHOICES]), validate_choice=False
+        default="",
+        validators=[Optional()],
+        label="Rating",
+        choices=options([("", "Any rating"), *RATING_CHOICES]),
+        validate_choice=False,
     )
     journey_stage = SelectField(
-        "Journey stage", choices=options([("", "Any stage"), *STAGE_CHOICES])
+        default="",
+        validators=[Optional()],
+        label="Journey stage",
+        choices=options([("", "Any stage"), *STAGE_CHOICES]),
     )
     segment = SelectField(
-        "Customer segment", choices=options([("", "Any segment")]), validate_choice=False
+        default="",
+        validators=[Optional()],
+        label="Customer segment",
+        choices=options([("", "Any segment")]),
+        validate_choice=False,
     )
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
