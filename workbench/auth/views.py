@@ -25,7 +25,13 @@ blueprint = Blueprint("auth", __name__, template_folder="templates")
 
 def _safe_next(target: str | None) -> str:
     """Only follow ``next`` to a path on this site, never to another host."""
-    if target and target.startswith("/") and not urlsplit(target).netloc and "\\" not in target:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")  # "//host" and "////host" leave the site
+        and not urlsplit(target).netloc
+        and "\\" not in target
+    ):
         return target
     return url_for("feedback.inbox")
 
