@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -66,8 +67,14 @@ def enum_column(enum_class: type[Enum]) -> sa.Enum:
     )
 
 
+#: How the next SQLite transaction in this context starts. Writers take the write lock up front
+#: (BEGIN IMMEDIATE) so that they queue on the busy timeout; a deferred transaction that reads
+#: and then writes can instead fail at once when another writer committed in between.
+sqlite_write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", default=False)
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+    """Create an engine; SQLite gets WAL, a busy timeout, foreign keys and real savepoints."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -78,9 +85,20 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            # The sqlite3 module would otherwise open transactions itself, only before writes,
+            # so a SAVEPOINT would start (and its RELEASE commit) a transaction of its own.
+            dbapi_connection.isolation_level = None
+            # SQLite's lower() folds only A-Z; Swedish names need å, ä and ö folded too.
+            dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_write_intent.get() else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # psycopg prepares a statement after five runs and PostgreSQL may then keep a generic plan
+    # made while a table was still small (a full scan); plan every statement afresh instead.
+    return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None})
 
 
 class Database:
@@ -100,6 +118,7 @@ class Database:
     @contextmanager
     def session_scope(self) -> Iterator[Session]:
         """A session that commits on success and rolls back on error (CLI, workers)."""
+        intent = sqlite_write_intent.set(True)
         session = self.new_session()
         try:
             yield session
@@ -109,6 +128,17 @@ class Database:
             raise
         finally:
             session.close()
+            sqlite_write_intent.reset(intent)
+
+
+def _lower(value: str | None) -> str | None:
+    return None if value is None else value.lower()
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its % and _ taken literally (escape "\\")."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def init_app(app: Flask) -> None:
@@ -124,9 +154,11 @@ def get_database(app: Flask | None = None) -> Database:
 
 def get_session() -> Session:
     """The request's session, created on first use and closed at teardown."""
-    from flask import g
+    from flask import g, has_request_context, request
 
     if "db_session" not in g:
+        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        sqlite_write_intent.set(writes)
         g.db_session = get_database().new_session()
     return g.db_session
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,6 +17,7 @@ from workbench.errors import Conflict, NotFound, ValidationFailed
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "wb_"
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 _password_hasher = PasswordHasher()
 
@@ -158,12 +160,15 @@ def revoke_api_token(session: Session, token_id: int) -> ApiToken:
 
 
 def verify_api_token(session: Session, plain: str) -> ApiToken | None:
-    """Return the live token matching ``plain``, or None."""
+    """Return the live token matching ``plain``, or None; notes its use at most once a minute."""
     if not plain:
         return None
     token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(plain))).first()
     if token is None or token.revoked_at is not None:
         return None
-    token.last_used_at = utcnow()
-    session.add(token)
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
+        # At most one write a minute per token, so busy API clients do not queue on it.
+        token.last_used_at = now
+        session.add(token)
     return token

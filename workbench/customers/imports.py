@@ -53,16 +53,18 @@ def _parse_customer(data: dict[str, Any]) -> dict[str, Any]:
             values["email"] = normalise_email(email)
         except ValidationFailed as error:
             raise RowError(error.message) from error
+    # An empty cell means "not known here": it never wipes what the register already holds.
     for column, limit in (("name", 200), ("phone", 50), ("segment", 50)):
         text = _text(data, column, limit)
-        if text is not None:
+        if text:
             values[column] = text
     language = _text(data, "language", 8)
     if language:
         values["language"] = language.lower()
     for column in ("first_purchase_at", "last_purchase_at"):
-        if column in data:
-            values[column] = parse_date(data[column], column)
+        parsed = parse_date(data.get(column), column)
+        if parsed is not None:
+            values[column] = parsed
     first, last = values.get("first_purchase_at"), values.get("last_purchase_at")
     if first and last and last < first:
         raise RowError("last_purchase_at is before first_purchase_at.")

@@ -23,7 +23,7 @@ from workbench.customers.models import (
     Customer,
     ErasureLog,
 )
-from workbench.db import utcnow
+from workbench.db import contains_pattern, utcnow
 from workbench.errors import NotFound
 from workbench.feedback.models import Feedback
 
@@ -186,13 +186,13 @@ def search_customers(
     """List customers matching the filters, with loyalty, satisfaction and consents."""
     query = select(Customer)
     if filters.search:
-        pattern = f"%{filters.search.strip().lower()}%"
+        pattern = contains_pattern(filters.search.strip().lower())
         query = query.where(
             sa.or_(
-                sa.func.lower(Customer.name).like(pattern),
-                Customer.email.like(pattern),
-                sa.func.lower(Customer.external_ref).like(pattern),
-                Customer.phone.like(pattern),
+                sa.func.lower(Customer.name).like(pattern, escape="\\"),
+                Customer.email.like(pattern, escape="\\"),
+                sa.func.lower(Customer.external_ref).like(pattern, escape="\\"),
+                Customer.phone.like(pattern, escape="\\"),
             )
         )
     if filters.segment:
@@ -279,9 +279,13 @@ def erase_customer(session: Session, customer_id: int, *, erased_by_id: int | No
     Ratings stay, detached from the person, so that aggregate figures do not change.
     """
     customer = get_customer(session, customer_id)
+    # Feedback sent with their e-mail before they were in the register is theirs too.
+    theirs = Feedback.customer_id == customer_id
+    if customer.email:
+        theirs = sa.or_(theirs, sa.func.lower(Feedback.email) == customer.email)
     feedback_rows = session.execute(
         sa.update(Feedback)
-        .where(Feedback.customer_id == customer_id)
+        .where(theirs)
         .values(text=ERASED_TEXT, email=None, customer_id=None, erased=True, consent_publish=False)
     ).rowcount
     consents_deleted = session.execute(

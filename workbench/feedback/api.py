@@ -33,6 +33,8 @@ def token_required(view):
             )
             response.headers["WWW-Authenticate"] = 'Bearer realm="workbench"'
             return response, 401
+        if session.dirty:
+            session.commit()  # the token's last use, so that reads record it too
         g.api_token = token
         return view(*args, **kwargs)
 

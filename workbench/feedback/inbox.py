@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from workbench.customers.models import Customer
 from workbench.customers.services import CustomerRow, build_rows
+from workbench.db import contains_pattern
 from workbench.errors import NotFound
 from workbench.feedback.models import Feedback, FeedbackForm, JourneyStage
 
@@ -76,9 +77,8 @@ def filtered_query(filters: FeedbackFilters) -> sa.Select:
     if filters.segment:
         query = query.where(Customer.segment == filters.segment)
     if filters.search:
-        query = query.where(
-            sa.func.lower(Feedback.text).like(f"%{filters.search.strip().lower()}%")
-        )
+        pattern = contains_pattern(filters.search.strip().lower())
+        query = query.where(sa.func.lower(Feedback.text).like(pattern, escape="\\"))
     return query
 
 
