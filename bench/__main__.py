@@ -1,6 +1,8 @@
 """`make bench`: run every benchmark and print one JSON report (also saved in bench/results/).
 
-Pass a PostgreSQL URL as WORKBENCH_BENCH_DATABASE_URL to run the server benchmarks on it too.
+Set WORKBENCH_BENCH_DATABASE_URL to a PostgreSQL server (for example
+postgresql+psycopg://postgres@127.0.0.1:5432/test) to run each benchmark there too, in a
+throwaway database.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ def main() -> None:
     report["results"]["public_form_post_32_clients"] = form_load.run()
     postgres = os.environ.get("WORKBENCH_BENCH_DATABASE_URL")
     if postgres:
-        report["results"]["import_100k_csv_postgres"] = import_feedback.run(100_000, postgres)
+        results = report["results"]
+        results["import_100k_csv_postgres"] = import_feedback.run(100_000, postgres)
+        results["api_1000_posts_20_clients_postgres"] = api_load.run(database_url=postgres)
+        results["public_form_post_32_clients_postgres"] = form_load.run(database_url=postgres)
     report["seconds"] = round(time.perf_counter() - started, 1)
     text = json.dumps(report, indent=2)
     results = Path(__file__).parent / "results"

@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
-from bench.common import gunicorn, workbench, workbench_env
+from bench.common import fresh_database, gunicorn, workbench, workbench_env
 
 
 def post(url: str, token: str, body: dict) -> tuple[int, float]:
@@ -35,8 +35,7 @@ def post(url: str, token: str, body: dict) -> tuple[int, float]:
 
 
 def run(posts: int = 1000, clients: int = 20, database_url: str | None = None) -> dict:
-    with tempfile.TemporaryDirectory() as folder:
-        url = database_url or f"sqlite:///{folder}/bench.db"
+    with tempfile.TemporaryDirectory() as folder, fresh_database(database_url, folder) as url:
         env = workbench_env(url)
         workbench(["db", "upgrade"], env)
         token = workbench(["tokens", "create", "--name", "bench-api"], env).stdout.split()[-1]

@@ -64,3 +64,26 @@ def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 4) -> Iterato
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def fresh_database(server_url: str | None, folder: str) -> Iterator[str]:
+    """An empty database: an SQLite file in ``folder``, or a throwaway PostgreSQL database
+    created next to ``server_url`` and dropped afterwards."""
+    if not server_url or server_url.startswith("sqlite"):
+        yield f"sqlite:///{folder}/bench.db"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"workbench_bench_{os.getpid()}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

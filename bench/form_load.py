@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from bench.common import gunicorn, workbench, workbench_env
+from bench.common import fresh_database, gunicorn, workbench, workbench_env
 
 LUA = """
 wrk.method = "POST"
@@ -68,8 +68,7 @@ def form_session(server: str) -> tuple[str, str]:
 def run(connections: int = 32, seconds: int = 15, database_url: str | None = None) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
-    with tempfile.TemporaryDirectory() as folder:
-        url = database_url or f"sqlite:///{folder}/bench.db"
+    with tempfile.TemporaryDirectory() as folder, fresh_database(database_url, folder) as url:
         env = workbench_env(url)
         workbench(["db", "upgrade"], env)
         workbench(["demo"], env)

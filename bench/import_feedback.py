@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ROOT, workbench, workbench_env
+from bench.common import ROOT, fresh_database, workbench, workbench_env
 
 
 def write_rows(path: Path, count: int, seed: int = 0) -> None:
@@ -33,10 +33,9 @@ def write_rows(path: Path, count: int, seed: int = 0) -> None:
 
 
 def run(count: int = 100_000, database_url: str | None = None) -> dict:
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, fresh_database(database_url, folder) as url:
         csv_path = Path(folder) / "feedback.csv"
         write_rows(csv_path, count)
-        url = database_url or f"sqlite:///{folder}/bench.db"
         env = workbench_env(url)
         workbench(["db", "upgrade"], env)
         arguments = ["import", "feedback", str(csv_path), "--source", "bench", "--text-column"]

@@ -41,6 +41,17 @@ class ImportSummary:
     def reject(self, line: int, reason: str) -> None:
         self.rejected.append({"line": line, "reason": reason})
 
+    def describe(self, include_updated: bool = False) -> str:
+        if include_updated:
+            return (
+                f"Imported {self.imported}, updated {self.updated}, "
+                f"unchanged {self.duplicates}, rejected {len(self.rejected)}."
+            )
+        return (
+            f"Imported {self.imported}, skipped {self.duplicates} duplicates, "
+            f"rejected {len(self.rejected)} rows."
+        )
+
     def as_dict(self, include_updated: bool = False) -> dict[str, Any]:
         result: dict[str, Any] = {"imported": self.imported, "duplicates": self.duplicates}
         if include_updated:

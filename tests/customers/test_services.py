@@ -37,7 +37,7 @@ T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
 
 def names(page) -> list[str]:
-    return [row.customer.name for row in page.rows]
+    return [row.customer.name for row in page.items]
 
 
 def consenting_ids(session, kind: ConsentKind) -> set[int]:
@@ -250,7 +250,7 @@ def test_no_filters_lists_everyone_sorted_by_name(session, register):
     page = search(session)
     assert names(page) == ["Carl Champion", "Lisa Lojal", "Nora Ny", "Rolf Regular"]
     assert page.total == 4
-    tiers = {row.customer.name: row.loyalty.tier.value for row in page.rows}
+    tiers = {row.customer.name: row.loyalty.tier.value for row in page.items}
     assert tiers == {
         "Nora Ny": "new",
         "Rolf Regular": "regular",
@@ -333,7 +333,7 @@ def test_rows_carry_consents_and_satisfaction(session, register):
     make_feedback(session, customer_id=register["loyal"].id, rating=5)
     session.commit()
 
-    row = search(session, search="lisa").rows[0]
+    row = search(session, search="lisa").items[0]
     assert row.has_consent(ConsentKind.CONTACT)
     assert not row.has_consent(ConsentKind.RESEARCH)
     assert row.satisfaction.mean_rating == 4.5
@@ -541,7 +541,7 @@ def test_search_takes_percent_and_underscore_literally(session):
     make_customer(session, name="Bo Ek")
     session.commit()
     found = search_customers(session, CustomerFilters(search="_"), now=utcnow())
-    assert [row.customer.name for row in found.rows] == ["Anna_Berg"]
+    assert [row.customer.name for row in found.items] == ["Anna_Berg"]
     assert search_customers(session, CustomerFilters(search="%"), now=utcnow()).total == 0
 
 

@@ -26,6 +26,7 @@ from workbench.customers.models import (
 from workbench.db import contains_pattern, utcnow
 from workbench.errors import NotFound
 from workbench.feedback.models import Feedback
+from workbench.paging import Page
 
 ERASED_TEXT = "[erased at the customer's request]"
 
@@ -49,18 +50,6 @@ class CustomerRow:
     def has_consent(self, kind: ConsentKind) -> bool:
         record = self.consents.get(kind)
         return record is not None and record.given
-
-
-@dataclass
-class CustomerPage:
-    rows: list[CustomerRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def get_customer(session: Session, customer_id: int) -> Customer:
@@ -182,7 +171,7 @@ def build_rows(session: Session, customers: list[Customer], now: datetime) -> li
 
 def search_customers(
     session: Session, filters: CustomerFilters, *, now: datetime, page: int = 1, per_page: int = 50
-) -> CustomerPage:
+) -> Page[CustomerRow]:
     """List customers matching the filters, with loyalty, satisfaction and consents."""
     query = select(Customer)
     if filters.search:
@@ -216,7 +205,7 @@ def search_customers(
         total = session.exec(sa.select(sa.func.count()).select_from(query.subquery())).one()[0]
         customers = list(session.exec(query.offset((page - 1) * per_page).limit(per_page)))
         rows = build_rows(session, customers, now)
-    return CustomerPage(rows=rows, total=total, page=page, per_page=per_page)
+    return Page(items=rows, total=total, page=page, per_page=per_page)
 
 
 def list_segments(session: Session) -> list[str]:

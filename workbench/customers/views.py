@@ -29,7 +29,7 @@ from workbench.customers.imports import import_customers
 from workbench.customers.models import ConsentKind, ConsentSource
 from workbench.db import get_session, utcnow
 from workbench.formfields import options
-from workbench.importing import FileUnreadable, open_rows
+from workbench.uploads import import_upload
 
 blueprint = Blueprint("customers", __name__, template_folder="templates")
 
@@ -133,20 +133,10 @@ def import_page():
     form = CustomerImportForm()
     summary = None
     if form.validate_on_submit():
-        session = get_session()
-        upload = form.file.data
-        try:
-            with open_rows(upload.stream, upload.filename) as rows:
-                summary = import_customers(
-                    session, rows, wording_version=current_app.config["CONSENT_WORDING_VERSION"]
-                )
-        except FileUnreadable as error:
-            flash(str(error), "error")
-        else:
-            session.commit()
-            flash(
-                f"Imported {summary.imported}, updated {summary.updated}, "
-                f"unchanged {summary.duplicates}, rejected {len(summary.rejected)}.",
-                "success" if not summary.rejected else "warning",
-            )
+        wording = current_app.config["CONSENT_WORDING_VERSION"]
+        summary = import_upload(
+            form.file.data,
+            lambda session, rows: import_customers(session, rows, wording_version=wording),
+            include_updated=True,
+        )
     return render_template("customers/import.html", form=form, summary=summary)

@@ -16,6 +16,7 @@ from workbench.customers.services import CustomerRow, build_rows
 from workbench.db import contains_pattern
 from workbench.errors import NotFound
 from workbench.feedback.models import Feedback, FeedbackForm, JourneyStage
+from workbench.paging import Page
 
 EXPORT_COLUMNS = (
     "id",
@@ -45,18 +46,6 @@ class FeedbackFilters:
     search: str = ""
 
 
-@dataclass
-class FeedbackPage:
-    items: list[tuple[Feedback, Customer | None]]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def filtered_query(filters: FeedbackFilters) -> sa.Select:
     query = select(Feedback, Customer).join(
         Customer, Feedback.customer_id == Customer.id, isouter=True
@@ -84,7 +73,7 @@ def filtered_query(filters: FeedbackFilters) -> sa.Select:
 
 def search_feedback(
     session: Session, filters: FeedbackFilters, *, page: int = 1, per_page: int = 50
-) -> FeedbackPage:
+) -> Page[tuple[Feedback, Customer | None]]:
     query = filtered_query(filters)
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     page = max(page, 1)
@@ -93,9 +82,7 @@ def search_feedback(
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
-    return FeedbackPage(
-        items=[tuple(row) for row in rows], total=total, page=page, per_page=per_page
-    )
+    return Page(items=[tuple(row) for row in rows], total=total, page=page, per_page=per_page)
 
 
 def list_sources(session: Session) -> list[str]:

@@ -24,7 +24,7 @@ from workbench.feedback.forms import FeedbackFilterForm, FeedbackImportForm, For
 from workbench.feedback.imports import FeedbackColumns, import_feedback
 from workbench.feedback.models import JourneyStage
 from workbench.formfields import options
-from workbench.importing import FileUnreadable, open_rows
+from workbench.uploads import import_upload
 
 blueprint = Blueprint("feedback", __name__, template_folder="templates")
 
@@ -97,20 +97,12 @@ def import_page():
             language=(form.language_column.data or "").strip() or None,
             email=(form.email_column.data or "").strip() or None,
         )
-        upload = form.file.data
-        session = get_session()
-        try:
-            with open_rows(upload.stream, upload.filename) as rows:
-                summary = import_feedback(session, rows, source=form.source.data, columns=columns)
-        except FileUnreadable as error:
-            flash(str(error), "error")
-        else:
-            session.commit()
-            flash(
-                f"Imported {summary.imported}, skipped {summary.duplicates} duplicates, "
-                f"rejected {len(summary.rejected)} rows.",
-                "success" if not summary.rejected else "warning",
-            )
+        summary = import_upload(
+            form.file.data,
+            lambda session, rows: import_feedback(
+                session, rows, source=form.source.data, columns=columns
+            ),
+        )
     return render_template("feedback/import.html", form=form, summary=summary)
 
 
