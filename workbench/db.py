@@ -177,3 +177,4 @@ def close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+        sqlite_write_intent.set(False)  # the thread may serve a read next

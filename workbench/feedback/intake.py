@@ -58,8 +58,18 @@ def parse_rating(value: Any, name: str = "rating") -> int | None:
     return int(number)
 
 
+#: Control characters other than tab and line breaks: PostgreSQL refuses NUL in text, and the
+#: others only ever arrive by accident (pasted from binaries, broken exports).
+CONTROL_CHARACTERS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+
+
+def clean_text(text: str) -> str:
+    """Text as stored: control characters dropped, surrounding white space trimmed."""
+    return text.translate(CONTROL_CHARACTERS).strip()
+
+
 def parse_text(value: Any, max_length: int = MAX_TEXT_LENGTH) -> str:
-    text = "" if value is None else str(value).strip()
+    text = "" if value is None else clean_text(str(value))
     if not text:
         raise RowError("The feedback text is empty.")
     if len(text) > max_length:

@@ -12,6 +12,7 @@ from workbench.customers.models import ConsentKind, ConsentSource, Customer
 from workbench.customers.services import find_customer, record_consent
 from workbench.db import utcnow
 from workbench.errors import Conflict, NotFound, ValidationFailed
+from workbench.feedback.intake import clean_text
 from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -113,7 +114,7 @@ def submit_form_feedback(
         source="form",
         form_id=form.id,
         customer_id=customer.id if customer else None,
-        text=submission.text.strip(),
+        text=clean_text(submission.text),
         language=detect_language(submission.text, hint=form.language),
         rating=submission.rating,
         attribute_ratings={k: v for k, v in submission.attribute_ratings.items() if v is not None},
