@@ -5,6 +5,8 @@ from nlp import detect_language
 worker_class = "gthread"
 # Load the app once in the master so that workers share its memory (copy-on-write).
 preload_app = True
+# Staff uploads import in the request; allow a large file (about 100,000 rows) to finish.
+timeout = 120
 
 
 def when_ready(_server) -> None:
