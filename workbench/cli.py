@@ -203,7 +203,7 @@ def import_customers_command(file: str) -> None:
     _run_import(
         file,
         lambda session, rows, progress: import_customers(
-            session, rows, wording_version=wording, progress=progress
+            session, rows, wording_version=wording, progress=progress, checkpoint=session.commit
         ),
         include_updated=True,
     )
@@ -242,6 +242,11 @@ def import_feedback_command(
     _run_import(
         file,
         lambda session, rows, progress: import_feedback(
-            session, rows, source=source, columns=columns, progress=progress
+            session,
+            rows,
+            source=source,
+            columns=columns,
+            progress=progress,
+            checkpoint=session.commit,
         ),
     )

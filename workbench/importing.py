@@ -14,6 +14,10 @@ from typing import IO, Any
 
 DELIMITERS = (",", ";", "\t")
 JSON_LINES_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+#: Dates outside these years are typing mistakes, and near year 1 or 9999 they break arithmetic.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+#: The longest CSV field read; longer ones (an unclosed quote swallowing the file) are rejected.
+MAX_FIELD_SIZE = 1_000_000
 YES = {"yes", "y", "true", "1", "ja", "j"}
 NO = {"no", "n", "false", "0", "nej"}
 
@@ -148,6 +152,9 @@ class RowFile:
             except json.JSONDecodeError as error:
                 yield Row(number, {}, f"Not valid JSON: {error.msg}.")
                 continue
+            except RecursionError:
+                yield Row(number, {}, "The JSON is nested too deeply.")
+                continue
             if not isinstance(data, dict):
                 yield Row(number, {}, "Each line must be a JSON object.")
                 continue
@@ -155,11 +162,20 @@ class RowFile:
 
     def _csv_rows(self) -> Iterator[Row]:
         bad_lines: set[int] = set()
+        csv.field_size_limit(MAX_FIELD_SIZE)
         reader = csv.reader(self._decoded_lines(bad_lines), delimiter=self.delimiter)
         header = self.header or []
         next(reader, None)
         previous_end = reader.line_num
-        for values in reader:
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                start, previous_end = previous_end + 1, reader.line_num
+                yield Row(start, {}, f"The row cannot be read as CSV ({error}); an unclosed quote?")
+                continue
             start, previous_end = previous_end + 1, reader.line_num
             if not values or not any(value.strip() for value in values):
                 continue
@@ -167,15 +183,11 @@ class RowFile:
                 yield Row(start, {}, "The row is not valid UTF-8.")
                 continue
             if len(values) > len(header):
-                yield Row(
-                    start,
-                    {},
-                    f"The row has {len(values)} fields but the header names {len(header)}.",
-                )
+                reason = f"The row has {len(values)} fields but the header names {len(header)}."
+                yield Row(start, {}, reason)
                 continue
-            yield Row(
-                start, dict(zip(header, values + [""] * (len(header) - len(values)), strict=True))
-            )
+            padded = values + [""] * (len(header) - len(values))
+            yield Row(start, dict(zip(header, padded, strict=True)))
 
 
 class _Prepend(io.RawIOBase):
@@ -227,9 +239,12 @@ def parse_date(value: Any, column: str) -> datetime | None:
             parsed = datetime.combine(date.fromisoformat(text), datetime.min.time())
         else:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as error:
+        parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as error:
         raise RowError(f"{column} is not a date (use YYYY-MM-DD): {text!r}.") from error
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        raise RowError(f"{column} must be between {EARLIEST_YEAR} and {LATEST_YEAR}: {text!r}.")
+    return parsed
 
 
 def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:

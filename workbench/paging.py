@@ -18,3 +18,9 @@ class Page(Generic[Item]):
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+
+def clamp_page(page: int | None, total: int, per_page: int) -> int:
+    """A page number that exists: 1 for nonsense, the last page for one past the end."""
+    last = max(1, -(-total // per_page))
+    return min(max(page or 1, 1), last)

@@ -356,8 +356,9 @@ def test_paging_totals(session):
         ["Page 0", "Page 1"],
         ["Page 2", "Page 3"],
         ["Page 4"],
-        [],
+        ["Page 4"],  # past the end: the last page, as a stale link would want
     ]
+    assert [page.page for page in pages] == [1, 2, 3, 3]
     assert {page.total for page in pages} == {5}
     assert {page.pages for page in pages} == {3}
     assert pages[0].page == 1

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
+from workbench.addresses import normalise_email
 from workbench.auth.models import ApiToken, Role, StaffUser
 from workbench.db import utcnow
 from workbench.errors import Conflict, NotFound, ValidationFailed
@@ -24,15 +24,6 @@ _password_hasher = PasswordHasher()
 
 def hash_password(password: str) -> str:
     return _password_hasher.hash(password)
-
-
-def normalise_email(email: str) -> str:
-    """Return the e-mail lower-cased and checked for syntax; raise ValidationFailed if bad."""
-    try:
-        result = validate_email(email.strip(), check_deliverability=False)
-    except EmailNotValidError as error:
-        raise ValidationFailed(f"Invalid e-mail address: {error}") from error
-    return result.normalized.lower()
 
 
 def check_password_rules(password: str) -> None:
@@ -84,7 +75,9 @@ def update_staff_user(
 ) -> StaffUser:
     """Change a staff account; refuses to leave the workbench without an active admin."""
     role = Role(role)
-    losing_admin = user.role == Role.ADMIN and (role != Role.ADMIN or not is_active)
+    losing_admin = (
+        user.role == Role.ADMIN and user.is_active and (role != Role.ADMIN or not is_active)
+    )
     if losing_admin and count_active_admins(session) <= 1:
         raise Conflict("This is the last active admin; make someone else admin first.")
     if acting_user_id == user.id and not is_active:

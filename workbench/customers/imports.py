@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session
 
-from workbench.auth.services import normalise_email
+from workbench.addresses import normalise_email
 from workbench.customers.models import ConsentKind, ConsentSource, Customer
 from workbench.customers.services import current_consents, find_customer, record_consent
 from workbench.db import utcnow
@@ -28,6 +29,11 @@ CUSTOMER_COLUMNS = (
     "total_spend",
     "do_not_contact",
 )
+# The columns' limits: a 32-bit integer and numeric(12, 2).
+MAX_ORDERS = 2**31 - 1
+MAX_SPEND = Decimal(10) ** 10
+#: Imports commit this often, so that one large file does not hold SQLite's write lock for long.
+CHECKPOINT_ROWS = 500
 CONSENT_COLUMNS = {f"consent_{kind.value}": kind for kind in ConsentKind}
 
 
@@ -77,12 +83,18 @@ def _parse_customer(data: dict[str, Any]) -> dict[str, Any]:
             ) from error
         if values["orders_count"] < 0:
             raise RowError("orders_count cannot be negative.")
+        if values["orders_count"] > MAX_ORDERS:
+            raise RowError(f"orders_count cannot be over {MAX_ORDERS:,}.")
     if str(data.get("total_spend") or "").strip():
         raw = str(data["total_spend"]).strip().replace(" ", "").replace(",", ".")
         try:
             values["total_spend"] = Decimal(raw).quantize(Decimal("0.01"))
+            if not values["total_spend"].is_finite() or abs(values["total_spend"]) >= MAX_SPEND:
+                raise InvalidOperation
         except InvalidOperation as error:
-            raise RowError(f"total_spend must be a number: {data['total_spend']!r}.") from error
+            raise RowError(
+                f"total_spend must be a number below {MAX_SPEND:,}: {data['total_spend']!r}."
+            ) from error
     flag = parse_flag(data.get("do_not_contact"), "do_not_contact")
     if flag is not None:
         values["do_not_contact"] = flag
@@ -95,12 +107,19 @@ def import_customers(
     *,
     wording_version: str,
     progress: Callable[[int], None] | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> ImportSummary:
-    """Create or update customers from rows; consent columns append consent records."""
+    """Create or update customers from rows; consent columns append consent records.
+
+    ``checkpoint`` (a commit, say) is called every CHECKPOINT_ROWS rows: re-importing is
+    harmless, so an interrupted import can simply be run again.
+    """
     summary = ImportSummary()
-    for row in rows:
+    for count, row in enumerate(rows, start=1):
         if progress:
             progress(1)
+        if checkpoint and count % CHECKPOINT_ROWS == 0:
+            checkpoint()
         if row.error:
             summary.reject(row.line, row.error)
             continue
@@ -113,8 +132,13 @@ def import_customers(
         except RowError as error:
             summary.reject(row.line, str(error))
             continue
-        with session.begin_nested():
-            outcome = _upsert(session, values, consents, wording_version, row.line, summary)
+        try:
+            with session.begin_nested():
+                outcome = _upsert(session, values, consents, wording_version, row.line, summary)
+        except (IntegrityError, DataError) as error:
+            # A clash the checks above cannot see (a concurrent writer, a database limit).
+            summary.reject(row.line, f"The database refused the row: {error.orig}")
+            continue
         if outcome == "imported":
             summary.imported += 1
         elif outcome == "updated":

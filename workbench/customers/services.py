@@ -26,7 +26,7 @@ from workbench.customers.models import (
 from workbench.db import contains_pattern, utcnow
 from workbench.errors import NotFound
 from workbench.feedback.models import Feedback
-from workbench.paging import Page
+from workbench.paging import Page, clamp_page
 
 ERASED_TEXT = "[erased at the customer's request]"
 
@@ -191,7 +191,6 @@ def search_customers(
     if filters.consent:
         query = query.where(Customer.id.in_(customers_with_consent(ConsentKind(filters.consent))))
     query = query.order_by(Customer.name, Customer.id)
-    page = max(page, 1)
     if filters.tier:
         # The tier depends on behaviour computed in Python, so filter before paging.
         rows = [
@@ -200,9 +199,11 @@ def search_customers(
             if row.loyalty.tier == LoyaltyTier(filters.tier)
         ]
         total = len(rows)
+        page = clamp_page(page, total, per_page)
         rows = rows[(page - 1) * per_page : page * per_page]
     else:
         total = session.exec(sa.select(sa.func.count()).select_from(query.subquery())).one()[0]
+        page = clamp_page(page, total, per_page)
         customers = list(session.exec(query.offset((page - 1) * per_page).limit(per_page)))
         rows = build_rows(session, customers, now)
     return Page(items=rows, total=total, page=page, per_page=per_page)
@@ -225,6 +226,14 @@ class CustomerProfile:
     feedback: list[Feedback]
 
 
+def feedback_of(customer: Customer) -> sa.ColumnElement[bool]:
+    """Their feedback: linked to them, or sent with their e-mail before they were linked."""
+    theirs = Feedback.customer_id == customer.id
+    if customer.email:
+        theirs = sa.or_(theirs, sa.func.lower(Feedback.email) == customer.email)
+    return theirs
+
+
 def customer_profile(session: Session, customer_id: int, *, now: datetime) -> CustomerProfile:
     customer = get_customer(session, customer_id)
     history = list(
@@ -236,9 +245,7 @@ def customer_profile(session: Session, customer_id: int, *, now: datetime) -> Cu
     )
     feedback = list(
         session.exec(
-            select(Feedback)
-            .where(Feedback.customer_id == customer_id)
-            .order_by(Feedback.created_at.desc())
+            select(Feedback).where(feedback_of(customer)).order_by(Feedback.created_at.desc())
         )
     )
     return CustomerProfile(
@@ -268,13 +275,9 @@ def erase_customer(session: Session, customer_id: int, *, erased_by_id: int | No
     Ratings stay, detached from the person, so that aggregate figures do not change.
     """
     customer = get_customer(session, customer_id)
-    # Feedback sent with their e-mail before they were in the register is theirs too.
-    theirs = Feedback.customer_id == customer_id
-    if customer.email:
-        theirs = sa.or_(theirs, sa.func.lower(Feedback.email) == customer.email)
     feedback_rows = session.execute(
         sa.update(Feedback)
-        .where(theirs)
+        .where(feedback_of(customer))
         .values(text=ERASED_TEXT, email=None, customer_id=None, erased=True, consent_publish=False)
     ).rowcount
     consents_deleted = session.execute(

@@ -29,6 +29,7 @@ from workbench.customers.imports import import_customers
 from workbench.customers.models import ConsentKind, ConsentSource
 from workbench.db import get_session, utcnow
 from workbench.formfields import options
+from workbench.paging import Page
 from workbench.uploads import import_upload
 
 blueprint = Blueprint("customers", __name__, template_folder="templates")
@@ -46,8 +47,10 @@ def index():
     form.segment.choices = options(
         [("", "Any segment")] + [(s, s) for s in services.list_segments(session)]
     )
-    filters = services.CustomerFilters()
-    if form.validate():
+    per_page = current_app.config["PER_PAGE"]
+    if not form.validate():  # the form shows what is wrong; a partial filter would mislead
+        page = Page(items=[], total=0, page=1, per_page=per_page)
+    else:
         filters = services.CustomerFilters(
             search=form.search.data or "",
             segment=form.segment.data or "",
@@ -55,13 +58,9 @@ def index():
             tier=form.tier.data or "",
             consent=form.consent.data or "",
         )
-    page = services.search_customers(
-        session,
-        filters,
-        now=utcnow(),
-        page=form.page.data or 1,
-        per_page=current_app.config["PER_PAGE"],
-    )
+        page = services.search_customers(
+            session, filters, now=utcnow(), page=form.page.data or 1, per_page=per_page
+        )
     return render_template("customers/index.html", form=form, page=page)
 
 
@@ -136,7 +135,9 @@ def import_page():
         wording = current_app.config["CONSENT_WORDING_VERSION"]
         summary = import_upload(
             form.file.data,
-            lambda session, rows: import_customers(session, rows, wording_version=wording),
+            lambda session, rows: import_customers(
+                session, rows, wording_version=wording, checkpoint=session.commit
+            ),
             include_updated=True,
         )
     return render_template("customers/import.html", form=form, summary=summary)

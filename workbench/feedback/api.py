@@ -6,18 +6,18 @@ import base64
 import binascii
 from functools import wraps
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, g, jsonify, request
 
 from workbench.auth.services import verify_api_token
 from workbench.db import get_session
+from workbench.feedback.inbox import feed_page
 from workbench.feedback.intake import parse_api_item, store_feedback
 from workbench.feedback.models import Channel, Feedback
 from workbench.importing import RowError, parse_date
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
-MAX_PAGE = 500
+MAX_API_PAGE = 500
 
 
 def token_required(view):
@@ -77,38 +77,27 @@ def _encode_cursor(last_id: int) -> str:
 
 def _decode_cursor(cursor: str) -> int:
     padded = cursor + "=" * (-len(cursor) % 4)
-    return int(base64.urlsafe_b64decode(padded.encode()).decode())
+    last_id = int(base64.urlsafe_b64decode(padded.encode()).decode())
+    if not 0 <= last_id < 2**63:
+        raise ValueError("the cursor is not one this API gave out")
+    return last_id
 
 
 @blueprint.get("/feedback")
 @token_required
 def list_feedback():
     try:
-        limit = min(max(int(request.args.get("limit", 100)), 1), MAX_PAGE)
+        limit = min(max(int(request.args.get("limit", 100)), 1), MAX_API_PAGE)
         after_id = _decode_cursor(request.args["cursor"]) if request.args.get("cursor") else 0
         since = parse_date(request.args.get("since"), "since")
-    except (ValueError, binascii.Error, RowError) as error:
+    except (ValueError, UnicodeDecodeError, binascii.Error, RowError) as error:
         return jsonify({"error": f"Bad query parameter: {error}"}), 400
-    session = get_session()
-    conditions = [Feedback.erased.is_(False)]
-    if since:
-        conditions.append(Feedback.created_at >= since)
-    total = session.execute(sa.select(sa.func.count(Feedback.id)).where(*conditions)).scalar_one()
-    rows = list(
-        session.execute(
-            sa.select(Feedback)
-            .where(*conditions, Feedback.id > after_id)
-            .order_by(Feedback.id)
-            .limit(limit + 1)
-        ).scalars()
-    )
-    has_more = len(rows) > limit
-    rows = rows[:limit]
+    found = feed_page(get_session(), after_id=after_id, since=since, limit=limit)
     return jsonify(
         {
-            "items": [serialise(item) for item in rows],
-            "total": total,
-            "next_cursor": _encode_cursor(rows[-1].id) if has_more else None,
+            "items": [serialise(item) for item in found.items],
+            "total": found.total,
+            "next_cursor": _encode_cursor(found.items[-1].id) if found.has_more else None,
         }
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
@@ -20,8 +21,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from workbench.feedback.models import FeedbackForm, JourneyStage
-from workbench.formfields import options
+from workbench.formfields import DateRange, options
 
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
 RATING_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
 STAGE_CHOICES = [
     (JourneyStage.BEFORE_PURCHASE.value, "Before purchase"),
@@ -168,8 +170,8 @@ class FeedbackFilterForm(FlaskForm):
         choices=options([("", "Any segment")]),
         validate_choice=False,
     )
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_from = DateField("From", validators=[Optional(), DateRange(EARLIEST, LATEST)])
+    date_to = DateField("To", validators=[Optional(), DateRange(EARLIEST, LATEST)])
     page = IntegerField("Page", validators=[Optional(), NumberRange(min=1)], default=1)
 
 

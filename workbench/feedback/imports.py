@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from workbench.feedback.intake import (
     FeedbackInput,
+    parse_email,
     parse_language,
     parse_rating,
     parse_text,
@@ -28,6 +29,7 @@ from workbench.importing import (
 )
 
 BATCH_SIZE = 1000
+MAX_SOURCE_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,7 @@ def parse_row(row: Row, columns: FeedbackColumns) -> FeedbackInput:
         external_id = str(raw_id).strip() if raw_id not in (None, "") else None
         if external_id and len(external_id) > 200:
             raise RowError("The id is longer than 200 characters.")
-    email = None
-    if columns.email and data.get(columns.email):
-        email = str(data[columns.email]).strip().lower() or None
+    email = parse_email(data.get(columns.email)) if columns.email else None
     return FeedbackInput(
         text=parse_text(data.get(columns.text)),
         external_id=external_id or content_key(data),
@@ -98,11 +98,19 @@ def import_feedback(
     source: str,
     columns: FeedbackColumns,
     progress: Callable[[int], None] | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> ImportSummary:
-    """Import every good row; bad rows are reported by line, re-imports add nothing."""
+    """Import every good row; bad rows are reported by line, re-imports add nothing.
+
+    ``checkpoint`` (a commit, say) runs after each batch, so that a long import does not hold
+    SQLite's write lock throughout; an interrupted import can simply be run again.
+    """
     source = source.strip()
-    if not source:
-        raise FileUnreadable("An import needs a source name, for example trustpilot.")
+    if not source or len(source) > MAX_SOURCE_LENGTH:
+        raise FileUnreadable(
+            f"An import needs a source name of at most {MAX_SOURCE_LENGTH} characters, "
+            "for example trustpilot."
+        )
     check_columns(row_file, columns)
     summary = ImportSummary()
     for batch in batched(row_file, BATCH_SIZE):
@@ -120,6 +128,8 @@ def import_feedback(
                 summary.imported += 1
             else:
                 summary.duplicates += 1
+        if checkpoint:
+            checkpoint()
         if progress:
             progress(len(batch))
     summary.rejected.sort(key=lambda rejection: rejection["line"])

@@ -16,7 +16,7 @@ from workbench.customers.services import CustomerRow, build_rows
 from workbench.db import contains_pattern
 from workbench.errors import NotFound
 from workbench.feedback.models import Feedback, FeedbackForm, JourneyStage
-from workbench.paging import Page
+from workbench.paging import Page, clamp_page
 
 EXPORT_COLUMNS = (
     "id",
@@ -72,17 +72,43 @@ def filtered_query(filters: FeedbackFilters) -> sa.Select:
 
 
 def search_feedback(
-    session: Session, filters: FeedbackFilters, *, page: int = 1, per_page: int = 50
+    session: Session, filters: FeedbackFilters, *, page: int | None = 1, per_page: int = 50
 ) -> Page[tuple[Feedback, Customer | None]]:
     query = filtered_query(filters)
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    page = max(page, 1)
+    page = clamp_page(page, total, per_page)
     rows = session.execute(
         query.order_by(Feedback.created_at.desc(), Feedback.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
     return Page(items=[tuple(row) for row in rows], total=total, page=page, per_page=per_page)
+
+
+@dataclass
+class FeedPage:
+    items: list[Feedback]
+    total: int
+    has_more: bool
+
+
+def feed_page(
+    session: Session, *, after_id: int = 0, since: datetime | None = None, limit: int = 100
+) -> FeedPage:
+    """Feedback in id order after ``after_id`` (keyset paging); erased items left out."""
+    conditions = [Feedback.erased.is_(False)]
+    if since:
+        conditions.append(Feedback.created_at >= since)
+    total = session.execute(sa.select(sa.func.count(Feedback.id)).where(*conditions)).scalar_one()
+    rows = list(
+        session.execute(
+            sa.select(Feedback)
+            .where(*conditions, Feedback.id > after_id)
+            .order_by(Feedback.id)
+            .limit(limit + 1)
+        ).scalars()
+    )
+    return FeedPage(items=rows[:limit], total=total, has_more=len(rows) > limit)
 
 
 def list_sources(session: Session) -> list[str]:
@@ -129,7 +155,8 @@ def export_csv(session: Session, filters: FeedbackFilters) -> Iterator[str]:
         session.execute(query.execution_options(yield_per=1000)), start=1
     ):
         writer.writerow(
-            (
+            _neutralise_formula(str(cell))
+            for cell in (
                 feedback.id,
                 feedback.created_at.isoformat(),
                 feedback.channel.value,
@@ -141,7 +168,7 @@ def export_csv(session: Session, filters: FeedbackFilters) -> Iterator[str]:
                 customer.external_ref if customer and customer.external_ref else "",
                 customer.segment if customer else "",
                 "yes" if feedback.consent_publish else "no",
-                _neutralise_formula(feedback.text),
+                feedback.text,
             )
         )
         if count % 500 == 0:
@@ -152,5 +179,6 @@ def export_csv(session: Session, filters: FeedbackFilters) -> Iterator[str]:
 
 
 def _neutralise_formula(text: str) -> str:
-    """Stop spreadsheets from running customer text as a formula (CSV injection)."""
+    """Stop spreadsheets from running a cell as a formula (CSV injection): texts, sources and
+    ids all come from outside."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

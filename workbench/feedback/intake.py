@@ -12,13 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from nlp import detect_language
+from workbench.addresses import normalise_email
 from workbench.customers.models import Customer
 from workbench.db import utcnow
+from workbench.errors import ValidationFailed
 from workbench.feedback.models import Channel, Feedback, JourneyStage
 from workbench.importing import RowError, parse_date
 
 MAX_TEXT_LENGTH = 20_000
-KNOWN_LANGUAGES = {"sv", "en", "da", "de", "fi", "fr", "es", "nb", "no"}
 LOOKUP_CHUNK = 500
 
 
@@ -77,6 +78,15 @@ def parse_text(value: Any, max_length: int = MAX_TEXT_LENGTH) -> str:
     return text
 
 
+def parse_email(value: Any) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    try:
+        return normalise_email(str(value))
+    except ValidationFailed as error:
+        raise RowError(f"email: {error.message}") from error
+
+
 def parse_language(value: Any) -> str | None:
     if value is None or not str(value).strip():
         return None
@@ -125,8 +135,8 @@ def parse_api_item(data: Any) -> FeedbackInput:
         rating=parse_rating(data.get("rating")),
         created_at=parse_date(data.get("created_at"), "created_at"),
         language=parse_language(data.get("language")),
-        email=(str(data["email"]).strip().lower() or None) if data.get("email") else None,
-        customer_ref=str(data["customer_ref"]).strip() if data.get("customer_ref") else None,
+        email=parse_email(data.get("email")),
+        customer_ref=str(data["customer_ref"]).strip()[:100] if data.get("customer_ref") else None,
         attribute_ratings={
             str(name)[:100]: parse_rating(value, f"attribute_ratings.{name}")
             for name, value in attributes.items()
@@ -180,7 +190,8 @@ def store_feedback(
     """Store items, skipping those whose ``(source, external_id)`` exists; order is kept.
 
     A concurrent writer inserting the same external id makes the insert fail on the unique
-    constraint; the batch is then retried once against the now-visible rows.
+    constraint; the batch is then retried (up to three attempts in all) against the rows
+    that writer committed.
     """
     for attempt in range(3):
         try:

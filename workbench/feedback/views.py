@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -24,6 +25,7 @@ from workbench.feedback.forms import FeedbackFilterForm, FeedbackImportForm, For
 from workbench.feedback.imports import FeedbackColumns, import_feedback
 from workbench.feedback.models import JourneyStage
 from workbench.formfields import options
+from workbench.paging import Page
 from workbench.uploads import import_upload
 
 blueprint = Blueprint("feedback", __name__, template_folder="templates")
@@ -32,7 +34,8 @@ READERS = (Role.VIEWER, Role.RESEARCHER, Role.PRODUCT_OWNER)
 EDITORS = (Role.RESEARCHER, Role.PRODUCT_OWNER)
 
 
-def _filters() -> tuple[FeedbackFilterForm, inbox.FeedbackFilters]:
+def _filters() -> tuple[FeedbackFilterForm, inbox.FeedbackFilters | None]:
+    """The filter form and the filters it asks for; None when the form has errors."""
     session = get_session()
     form = FeedbackFilterForm(request.args)
     form.source.choices = options(
@@ -40,7 +43,7 @@ def _filters() -> tuple[FeedbackFilterForm, inbox.FeedbackFilters]:
     )
     form.segment.choices = options([("", "Any segment")] + [(s, s) for s in list_segments(session)])
     if not form.validate():
-        return form, inbox.FeedbackFilters()
+        return form, None
     return form, inbox.FeedbackFilters(
         source=form.source.data or "",
         language=form.language.data or "",
@@ -57,9 +60,11 @@ def _filters() -> tuple[FeedbackFilterForm, inbox.FeedbackFilters]:
 @role_required(*READERS)
 def inbox_page():
     form, filters = _filters()
-    page = inbox.search_feedback(
-        get_session(), filters, page=form.page.data or 1, per_page=current_app.config["PER_PAGE"]
-    )
+    per_page = current_app.config["PER_PAGE"]
+    if filters is None:  # the form shows what is wrong; a partial filter would mislead
+        page = Page(items=[], total=0, page=1, per_page=per_page)
+    else:
+        page = inbox.search_feedback(get_session(), filters, page=form.page.data, per_page=per_page)
     return render_template("feedback/inbox.html", form=form, page=page)
 
 
@@ -73,7 +78,12 @@ def detail(feedback_id: int):
 @blueprint.get("/feedback/export.csv")
 @role_required(*READERS)
 def export():
-    _form, filters = _filters()
+    form, filters = _filters()
+    if filters is None:
+        problems = "; ".join(
+            f"{form[name].label.text}: {', '.join(errors)}" for name, errors in form.errors.items()
+        )
+        abort(400, f"Nothing exported: the filters are not valid ({problems}).")
     chunks = inbox.export_csv(get_session(), filters)
     filename = f"feedback-{utcnow():%Y%m%d-%H%M}.csv"
     return Response(
@@ -100,7 +110,7 @@ def import_page():
         summary = import_upload(
             form.file.data,
             lambda session, rows: import_feedback(
-                session, rows, source=form.source.data, columns=columns
+                session, rows, source=form.source.data, columns=columns, checkpoint=session.commit
             ),
         )
     return render_template("feedback/import.html", form=form, summary=summary)
