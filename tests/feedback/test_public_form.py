@@ -12,7 +12,7 @@ from sqlmodel import select
 from tests.factories import make_customer, make_form
 from workbench.customers.models import ConsentKind, ConsentRecord, ConsentSource, Customer
 from workbench.db import get_database, sqlite_write_intent
-from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
+from workbench.feedback.models import Channel, Feedback, JourneyStage
 
 SWEDISH = "Leveransen var snabb och personalen i butiken var väldigt trevlig och hjälpsam."
 ENGLISH = "The delivery was quick and the staff in the shop were very friendly and helpful."
@@ -34,21 +34,6 @@ def count(session, model, *where) -> int:
 def only_feedback(session) -> Feedback:
     [feedback] = read(session, select(Feedback))
     return feedback
-
-
-@pytest.fixture
-def sv_form(session) -> FeedbackForm:
-    form = make_form(
-        session,
-        slug="tyck-till",
-        title="Tyck till om ditt köp",
-        intro="Berätta vad som fungerade.",
-        language="sv",
-        journey_stage=JourneyStage.AFTER_PURCHASE,
-        attribute_questions=["Leverans", "Pris"],
-    )
-    session.commit()
-    return form
 
 
 def html_lang(response) -> str:

@@ -12,6 +12,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -60,6 +61,8 @@ class PublicFeedbackForm(FlaskForm):
     )
     # A field people never see: bots that fill in every input reveal themselves.
     website = StringField("Website", validators=[Optional()])
+    # Made when the form is shown: a second POST of the same page stores nothing new.
+    submission_id = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

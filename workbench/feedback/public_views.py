@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, current_app, g, redirect, render_template, url_for
 
 from workbench.db import get_session
@@ -29,6 +31,8 @@ def feedback_form(slug: str):
     feedback_form = services.get_active_form(session, slug)
     g.page_language = feedback_form.language
     form = build_public_form(feedback_form)
+    if not form.submission_id.data:
+        form.submission_id.data = uuid.uuid4().hex
     if form.validate_on_submit():
         if form.website.data:
             # Honeypot filled in: a bot. Show the thank-you page and keep nothing.
@@ -41,6 +45,7 @@ def feedback_form(slug: str):
             consent_contact=form.consent_contact.data,
             consent_research=form.consent_research.data,
             consent_publish=form.consent_publish.data,
+            submission_id=form.submission_id.data,
         )
         try:
             services.submit_form_feedback(

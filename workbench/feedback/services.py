@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from nlp import detect_language
 from workbench.customers.models import ConsentKind, ConsentSource, Customer
-from workbench.customers.services import find_customer, record_consent
+from workbench.customers.services import current_consents, find_customer, record_consent
 from workbench.db import utcnow
 from workbench.errors import Conflict, NotFound, ValidationFailed
 from workbench.feedback.intake import clean_text
@@ -41,6 +42,7 @@ class FormSubmission:
     consent_contact: bool = False
     consent_research: bool = False
     consent_publish: bool = False
+    submission_id: str | None = None
 
 
 def _check_definition(definition: FormDefinition) -> None:
@@ -96,22 +98,57 @@ def submit_form_feedback(
 ) -> Feedback:
     """Store a public form submission, linking or creating the customer and their consents.
 
-    Ticking contact or research consent creates a register entry for an unknown e-mail, since
-    consent must be recorded against someone; unticked boxes record nothing (not asked is not
-    the same as withdrawn).
+    A submission id (rendered into the form) makes a double submit store one item. Ticking
+    contact or research consent creates a register entry for an unknown e-mail, since consent
+    must be recorded against someone; unticked boxes record nothing (not asked is not the same
+    as withdrawn). Anyone can type any e-mail, so a form never overturns a withdrawal or a
+    do-not-contact mark already in the register.
     """
     email = submission.email.strip().lower() if submission.email else None
     wants_contact = submission.consent_contact or submission.consent_research
     if wants_contact and not email:
         raise ValidationFailed("An e-mail address is needed to contact you.")
+    if submission.submission_id:
+        earlier = _submitted(session, submission.submission_id)
+        if earlier is not None:
+            return earlier
+    try:
+        with session.begin_nested():
+            return _store_submission(session, form, submission, email, wording_version)
+    except IntegrityError:
+        # The same submission committed by a concurrent request, or the same new e-mail.
+        with session.begin_nested():
+            earlier = _submitted(session, submission.submission_id)
+            if earlier is not None:
+                return earlier
+            return _store_submission(session, form, submission, email, wording_version)
+
+
+def _submitted(session: Session, submission_id: str | None) -> Feedback | None:
+    if not submission_id:
+        return None
+    query = select(Feedback).where(Feedback.source == "form", Feedback.external_id == submission_id)
+    return session.exec(query).first()
+
+
+def _store_submission(
+    session: Session,
+    form: FeedbackForm,
+    submission: FormSubmission,
+    email: str | None,
+    wording_version: str,
+) -> Feedback:
+    wants_contact = submission.consent_contact or submission.consent_research
     customer = find_customer(session, email=email) if email else None
-    if customer is None and email and wants_contact:
+    is_new_customer = customer is None and bool(email) and wants_contact
+    if is_new_customer:
         customer = Customer(email=email, language=form.language, segment="")
         session.add(customer)
         session.flush()
     feedback = Feedback(
         channel=Channel.FORM,
         source="form",
+        external_id=submission.submission_id,
         form_id=form.id,
         customer_id=customer.id if customer else None,
         text=clean_text(submission.text),
@@ -124,20 +161,27 @@ def submit_form_feedback(
     )
     session.add(feedback)
     if customer is not None:
+        in_force = current_consents(session, [customer.id])[customer.id]
         ticked = {
             ConsentKind.CONTACT: submission.consent_contact,
             ConsentKind.RESEARCH: submission.consent_research,
             ConsentKind.PUBLISH_QUOTE: submission.consent_publish,
         }
         for kind, given in ticked.items():
-            if given:
-                record_consent(
-                    session,
-                    customer,
-                    kind,
-                    given=True,
-                    wording_version=wording_version,
-                    source=ConsentSource.FORM,
-                )
+            earlier = in_force.get(kind)
+            if not given or (earlier is not None and earlier.given):
+                continue  # nothing to record
+            withdrawn = earlier is not None and not earlier.given
+            blocked = customer.do_not_contact and kind != ConsentKind.PUBLISH_QUOTE
+            if not is_new_customer and (withdrawn or blocked):
+                continue  # an unverified form cannot overturn the customer's own decision
+            record_consent(
+                session,
+                customer,
+                kind,
+                given=True,
+                wording_version=wording_version,
+                source=ConsentSource.FORM,
+            )
     session.flush()
     return feedback
