@@ -67,7 +67,8 @@ def make_app(database_template: Path | None, tmp_path: Path) -> Iterator:
     url = database_url_for_test(database_template, tmp_path)
 
     def factory(**overrides) -> Flask:
-        app = create_app({**BASE_CONFIG, "DATABASE_URL": url, **overrides})
+        settings = {"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance")}
+        app = create_app({**BASE_CONFIG, **settings, **overrides})
         database = get_database(app)
         if POSTGRES_URL:
             connection = database.engine.connect()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from workbench.auth.services import authenticate
 from workbench.cli import main
 from workbench.customers.models import ConsentRecord, Customer
 from workbench.db import get_database
-from workbench.demo import DEMO_PASSWORD, DEMO_USERS
+from workbench.demo import DEMO_USERS
 from workbench.feedback.models import Channel, Feedback, FeedbackForm
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -105,7 +106,8 @@ def test_demo_loads_once_and_a_second_run_changes_nothing(runner, session, clien
     items = {(json.loads(line)["source"], json.loads(line)["external_id"]) for line in lines}
     assert created["feedback"] == len(items) >= 300
     assert created["users"] == len(Role)
-    assert DEMO_PASSWORD in first.stdout
+    password = re.search(r"password: (\S+)", first.stdout).group(1)
+    assert len(password) >= 12 and password != "workbench-demo"
     counts = row_counts(session)
     assert counts["Feedback"] == created["feedback"]
     assert counts["Customer"] == 60
@@ -121,10 +123,13 @@ def test_demo_loads_once_and_a_second_run_changes_nothing(runner, session, clien
     assert client.post("/f/feedback", data={"text": "Demoformuläret fungerar."}).status_code == 302
 
 
-def test_demo_users_can_log_in(runner, client):
-    assert invoke(runner, "demo").exit_code == 0
+def test_demo_users_can_log_in_with_the_printed_password(runner, client):
+    result = invoke(runner, "demo")
+    assert result.exit_code == 0
+    password = re.search(r"password: (\S+)", result.stdout).group(1)
+    assert re.search(r"password: (\S+)", invoke(runner, "demo").stdout).group(1) == password
     response = client.post(
-        "/login", data={"email": DEMO_USERS[Role.RESEARCHER], "password": DEMO_PASSWORD}
+        "/login", data={"email": DEMO_USERS[Role.RESEARCHER], "password": password}
     )
     assert response.status_code == 302
     assert client.get("/feedback").status_code == 200

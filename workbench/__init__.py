@@ -22,8 +22,8 @@ def select_locale() -> str:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints and error handlers. No I/O."""
-    app = Flask(__name__, instance_relative_config=False)
     config = load_config(test_config)
+    app = Flask(__name__, instance_path=config.get("INSTANCE_PATH"))
     check_secret_key(config)
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "workbench.db")

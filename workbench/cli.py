@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -71,15 +72,33 @@ def db_check() -> None:
     click.echo("Models and migrations agree.")
 
 
+def demo_password(instance_path: str) -> str:
+    """The demo users' password: WORKBENCH_DEMO_PASSWORD, or one made once and kept in the
+    instance folder, so that a demo served on a network has no well-known password."""
+    path = Path(instance_path) / "demo-password"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    password = os.environ.get("WORKBENCH_DEMO_PASSWORD") or secrets.token_urlsafe(12)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(password + "\n", encoding="utf-8")
+    return password
+
+
 @main.command()
 def demo() -> None:
     """Load the demo forms, customers, feedback and staff users (safe to run twice)."""
-    from workbench.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from workbench.demo import DEMO_USERS, load_demo
 
+    password = demo_password(current_app.instance_path)
     with get_database().session_scope() as session:
-        summary = load_demo(session, wording_version=current_app.config["CONSENT_WORDING_VERSION"])
+        summary = load_demo(
+            session,
+            wording_version=current_app.config["CONSENT_WORDING_VERSION"],
+            password=password,
+        )
     users = ", ".join(DEMO_USERS.values())
-    click.echo(f"Demo staff users (password: {DEMO_PASSWORD}): {users}")
+    click.echo(f"Demo staff users: {users}; password: {password}")
     click.echo(json.dumps({"created": summary.as_dict()}))
 
 
@@ -109,6 +128,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         "--threads", str(threads),
         "--config", "python:workbench.serving",
         "--access-logfile", "-",
+        # Path only: query strings can hold searches for names and e-mail addresses.
+        "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
         "workbench:create_app()",
     ]  # fmt: skip
     click.echo(f"Serving on http://{host}:{port} with {workers} workers")

@@ -11,6 +11,8 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": DEV_SECRET_KEY,
     # None means: an SQLite file in the instance folder.
     "DATABASE_URL": None,
+    # Local files (SQLite database, demo password); None means Flask's ./instance.
+    "INSTANCE_PATH": None,
     # Per client address on the public form POST; "off" switches the limit off.
     "FORM_RATE_LIMIT": "10 per minute",
     "RATELIMIT_STORAGE_URL": "memory://",

@@ -76,7 +76,11 @@ sqlite_write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", defaul
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout, foreign keys and real savepoints."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,  # errors in the log must not carry feedback text or e-mails
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -98,7 +102,12 @@ def make_engine(url: str) -> Engine:
         return engine
     # psycopg prepares a statement after five runs and PostgreSQL may then keep a generic plan
     # made while a table was still small (a full scan); plan every statement afresh instead.
-    return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None})
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"prepare_threshold": None},
+        hide_parameters=True,  # errors in the log must not carry feedback text or e-mails
+    )
 
 
 class Database:

@@ -26,7 +26,6 @@ from workbench.feedback.services import FormDefinition, save_form
 from workbench.importing import open_rows, parse_date
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-DEMO_PASSWORD = "workbench-demo"
 DEMO_USERS = {role: f"{role.value.replace('_', '-')}@example.com" for role in Role}
 
 
@@ -51,7 +50,9 @@ def _shift(value: Any, days: int) -> str | None:
     return (parsed + timedelta(days=days)).isoformat() if parsed else None
 
 
-def load_demo(session: Session, *, wording_version: str, today: date | None = None) -> DemoSummary:
+def load_demo(
+    session: Session, *, wording_version: str, password: str, today: date | None = None
+) -> DemoSummary:
     """Create whatever part of the demo data is missing."""
     summary = DemoSummary()
     manifest = json.loads((FIXTURES / "forms.json").read_text(encoding="utf-8"))
@@ -112,7 +113,7 @@ def load_demo(session: Session, *, wording_version: str, today: date | None = No
     for role, email in DEMO_USERS.items():
         if session.exec(select(StaffUser).where(StaffUser.email == email)).first() is None:
             create_staff_user(
-                session, email, role, DEMO_PASSWORD, name=f"Demo {role.value.replace('_', ' ')}"
+                session, email, role, password, name=f"Demo {role.value.replace('_', ' ')}"
             )
             summary.users += 1
     session.flush()
