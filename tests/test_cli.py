@@ -58,7 +58,12 @@ def test_db_upgrade_creates_the_schema_on_a_fresh_sqlite_file(tmp_path):
     # An app of its own: the shared fixtures would put the database in place already.
     path = tmp_path / "fresh.db"
     app = create_app(
-        {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{path}"}
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": f"sqlite:///{path}",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+        }
     )
     runner = app.test_cli_runner()
     try:
