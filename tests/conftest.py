@@ -31,6 +31,7 @@ BASE_CONFIG = {
     "SECRET_KEY": "test-secret",
     "WTF_CSRF_ENABLED": False,
     "FORM_RATE_LIMIT": "off",
+    "LOGIN_RATE_LIMIT": "off",
     "RATELIMIT_STORAGE_URL": "memory://",
 }
 

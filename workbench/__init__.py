@@ -43,6 +43,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     limiter.init_app(app)
     register_error_handlers(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        # The rate limits key on the client's address, which only the proxy knows.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from workbench.auth.views import blueprint as auth_blueprint
     from workbench.customers.views import blueprint as customers_blueprint

@@ -15,7 +15,11 @@ DEFAULTS: dict[str, Any] = {
     "INSTANCE_PATH": None,
     # Per client address on the public form POST; "off" switches the limit off.
     "FORM_RATE_LIMIT": "10 per minute",
+    # Per client address on login attempts (password guessing).
+    "LOGIN_RATE_LIMIT": "10 per minute",
     "RATELIMIT_STORAGE_URL": "memory://",
+    # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust no header).
+    "TRUSTED_PROXIES": 0,
     "API_MAX_BATCH": 1000,
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "CONSENT_WORDING_VERSION": "2026-11-v1",
@@ -29,7 +33,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Environment variables that hold integers rather than strings.
-INTEGER_SETTINGS = {"API_MAX_BATCH", "MAX_CONTENT_LENGTH", "PER_PAGE"}
+INTEGER_SETTINGS = {"TRUSTED_PROXIES", "API_MAX_BATCH", "MAX_CONTENT_LENGTH", "PER_PAGE"}
 
 
 class InsecureConfigError(RuntimeError):

@@ -1,5 +1,6 @@
 """Flask extensions, created once and bound to each app in create_app."""
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,3 +12,16 @@ login_manager = LoginManager()
 babel = Babel()
 # No default limits: only the routes that ask for one are limited.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def post_limit_from_setting(setting: str):
+    """Limit POSTs to a view per client address by the setting ``setting`` ("off" for none)."""
+
+    def is_off() -> bool:
+        return str(current_app.config[setting]).strip().lower() in {"", "off", "0", "none"}
+
+    def limit() -> str:
+        # Flask-Limiter parses the limit even for exempt requests, so "off" must not reach it.
+        return "1 per second" if is_off() else current_app.config[setting]
+
+    return limiter.limit(limit, methods=["POST"], exempt_when=is_off)

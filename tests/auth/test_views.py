@@ -315,3 +315,28 @@ def test_admin_revokes_a_token(app, client, auth):
 def test_revoking_an_unknown_token_is_404(client, auth):
     auth.login("admin")
     assert client.post("/admin/tokens/999999/revoke").status_code == 404
+
+
+def test_login_attempts_are_rate_limited_per_address(make_app):
+    app = make_app(LOGIN_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    wrong = {"email": "nobody@test.example", "password": "wrong password"}
+    statuses = [client.post("/login", data=wrong).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    other = client.post("/login", data=wrong, environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert other.status_code == 200
+
+
+def test_behind_a_trusted_proxy_the_limit_keys_on_the_forwarded_address(make_app):
+    app = make_app(LOGIN_RATE_LIMIT="1 per minute", TRUSTED_PROXIES=1)
+    client = app.test_client()
+    wrong = {"email": "nobody@test.example", "password": "wrong password"}
+
+    def attempt(address: str) -> int:
+        return client.post("/login", data=wrong, headers={"X-Forwarded-For": address}).status_code
+
+    assert [attempt("203.0.113.5"), attempt("203.0.113.5"), attempt("203.0.113.6")] == [
+        200,
+        429,
+        200,
+    ]

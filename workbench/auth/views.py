@@ -19,6 +19,7 @@ from workbench.auth.forms import (
 from workbench.auth.models import Role
 from workbench.db import get_session
 from workbench.errors import WorkbenchError
+from workbench.extensions import post_limit_from_setting
 
 blueprint = Blueprint("auth", __name__, template_folder="templates")
 
@@ -43,6 +44,7 @@ def home():
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@post_limit_from_setting("LOGIN_RATE_LIMIT")
 def login():
     form = LoginForm()
     if form.validate_on_submit():

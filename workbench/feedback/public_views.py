@@ -8,24 +8,15 @@ from flask import Blueprint, current_app, g, redirect, render_template, url_for
 
 from workbench.db import get_session
 from workbench.errors import ValidationFailed
-from workbench.extensions import limiter
+from workbench.extensions import post_limit_from_setting
 from workbench.feedback import services
 from workbench.feedback.forms import attribute_answers, build_public_form
 
 blueprint = Blueprint("public_feedback", __name__, template_folder="templates")
 
 
-def _form_rate_limit() -> str:
-    # Flask-Limiter parses the string even for exempt requests, so "off" must not reach it.
-    return "1 per second" if _rate_limit_off() else current_app.config["FORM_RATE_LIMIT"]
-
-
-def _rate_limit_off() -> bool:
-    return str(current_app.config["FORM_RATE_LIMIT"]).strip().lower() in {"", "off", "0", "none"}
-
-
 @blueprint.route("/f/<slug>", methods=["GET", "POST"])
-@limiter.limit(_form_rate_limit, methods=["POST"], exempt_when=_rate_limit_off)
+@post_limit_from_setting("FORM_RATE_LIMIT")
 def feedback_form(slug: str):
     session = get_session()
     feedback_form = services.get_active_form(session, slug)
