@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from tests.factories import make_customer
+from tests.reading import read
 from workbench import create_app
 from workbench.auth.models import ApiToken, Role, StaffUser
 from workbench.auth.services import authenticate
@@ -33,15 +34,6 @@ def last_json(result) -> dict:
     lines = result.stdout.strip().splitlines()
     assert lines, result.stdout
     return json.loads(lines[-1])
-
-
-def read(session, statement) -> list:
-    """Query in a transaction of its own: see what the app committed, hold no lock afterwards."""
-    session.commit()
-    try:
-        return list(session.exec(statement.execution_options(populate_existing=True)).all())
-    finally:
-        session.commit()
 
 
 def row_counts(session) -> dict[str, int]:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from tests.factories import make_customer, make_feedback
+from tests.reading import read
 from workbench.auth.models import ApiToken
 from workbench.auth.services import create_api_token, revoke_api_token
 from workbench.feedback.models import Channel, Feedback, JourneyStage
@@ -26,15 +27,6 @@ def token(session) -> str:
 
 def bearer(plain: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {plain}"}
-
-
-def read(session, statement) -> list:
-    """Query in a transaction of its own: see what the app committed, hold no lock afterwards."""
-    session.commit()
-    try:
-        return list(session.exec(statement.execution_options(populate_existing=True)).all())
-    finally:
-        session.commit()
 
 
 def count_feedback(session) -> int:

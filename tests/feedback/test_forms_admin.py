@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from tests.factories import make_form
+from tests.reading import read
 from workbench.feedback.models import FeedbackForm, JourneyStage
 
 
@@ -22,15 +23,6 @@ def form_data(**overrides) -> dict[str, str]:
     }
     data.update(overrides)
     return {name: value for name, value in data.items() if value is not None}
-
-
-def read(session, statement) -> list:
-    """Query in a transaction of its own: see what the app committed, hold no lock afterwards."""
-    session.commit()
-    try:
-        return list(session.exec(statement.execution_options(populate_existing=True)).all())
-    finally:
-        session.commit()
 
 
 def count_forms(session) -> int:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from tests.factories import make_customer
+from tests.reading import read
 from workbench.feedback.imports import FeedbackColumns, import_feedback
 from workbench.feedback.models import Channel, Feedback
 from workbench.importing import FileUnreadable, open_rows
@@ -25,15 +26,6 @@ def run_import(session, content: bytes, name: str = "feedback.csv", source="trus
         summary = import_feedback(session, row_file, source=source, columns=columns)
     session.commit()
     return summary
-
-
-def read(session, statement) -> list:
-    """Query in a transaction of its own: see what the app committed, hold no lock afterwards."""
-    session.commit()
-    try:
-        return list(session.exec(statement.execution_options(populate_existing=True)).all())
-    finally:
-        session.commit()
 
 
 def feedback_rows(session, source: str = "trustpilot") -> list[Feedback]:

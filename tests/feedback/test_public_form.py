@@ -6,29 +6,16 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 from sqlmodel import select
 
 from tests.factories import make_customer, make_form
+from tests.reading import count, read
 from workbench.customers.models import ConsentKind, ConsentRecord, ConsentSource, Customer
 from workbench.db import get_database, sqlite_write_intent
 from workbench.feedback.models import Channel, Feedback, JourneyStage
 
 SWEDISH = "Leveransen var snabb och personalen i butiken var väldigt trevlig och hjälpsam."
 ENGLISH = "The delivery was quick and the staff in the shop were very friendly and helpful."
-
-
-def read(session, statement) -> list:
-    """Query in a transaction of its own: see what the app committed, hold no lock afterwards."""
-    session.commit()
-    try:
-        return list(session.exec(statement.execution_options(populate_existing=True)).all())
-    finally:
-        session.commit()
-
-
-def count(session, model, *where) -> int:
-    return read(session, select(sa.func.count()).select_from(model).where(*where))[0]
 
 
 def only_feedback(session) -> Feedback:

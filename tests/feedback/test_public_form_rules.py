@@ -8,7 +8,8 @@ import re
 from sqlmodel import select
 
 from tests.factories import make_consent, make_customer
-from tests.feedback.test_public_form import SWEDISH, count, read
+from tests.feedback.test_public_form import SWEDISH
+from tests.reading import count, read
 from workbench.customers.models import ConsentKind, ConsentRecord
 from workbench.feedback.models import Feedback
 
