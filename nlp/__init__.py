@@ -1,6 +1,19 @@
 """Workbench's text library: pure functions and estimators, no web or database code."""
 
 from nlp.language import detect_language
+from nlp.persistence import load_model, save_model
+from nlp.preprocessing import Preprocessor
 from nlp.redaction import redact
+from nlp.stability import stable_topic_ids
+from nlp.topics import Topic, TopicModel
 
-__all__ = ["detect_language", "redact"]
+__all__ = [
+    "Preprocessor",
+    "Topic",
+    "TopicModel",
+    "detect_language",
+    "load_model",
+    "redact",
+    "save_model",
+    "stable_topic_ids",
+]

@@ -1,0 +1,166 @@
+"""Turning feedback into lemma tokens with blank spaCy pipelines and lookup lemmas.
+
+Nothing is downloaded: the tokenizers come with spaCy and the lemma tables with
+spacy-lookups-data. Each text is processed in its own language (Swedish, English, or the
+multilingual tokenizer for anything else). Tokens are lower-cased before the lemma lookup, and
+each distinct word form is looked up once per language.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import spacy
+from sklearn.base import BaseEstimator, TransformerMixin
+from spacy.language import Language
+from spacy.lookups import load_lookups
+
+from nlp.language import detect_language
+
+#: Languages with their own tokenizer, stop words and lemma table; others use "xx".
+PIPELINE_LANGUAGES = ("sv", "en")
+
+#: Words that turn a statement around; kept even though they are stop words.
+NEGATIONS = frozenset(
+    {"inte", "ej", "icke", "inga", "inget", "ingen", "aldrig", "utan"}
+    | {"not", "no", "never", "none", "nothing", "without", "cannot", "n't", "nt"}
+)
+
+#: Placeholders for tokens whose exact form carries no topic.
+URL_TOKEN = "_url_"
+EMAIL_TOKEN = "_email_"
+NUMBER_TOKEN = "_number_"
+
+_NUMBER = re.compile(r"^[+-]?[\d.,:/\s-]*\d[\d.,:/-]*(?:st|kr|sek|%|x)?$", re.IGNORECASE)
+#: Sample size for deciding whether a corpus is in one language.
+LANGUAGE_SAMPLE = 200
+
+
+@lru_cache(maxsize=8)
+def pipeline(language: str) -> Language:
+    """A blank spaCy pipeline (tokenizer and language data only), loaded once."""
+    return spacy.blank(language if language in PIPELINE_LANGUAGES else "xx")
+
+
+@lru_cache(maxsize=8)
+def _lemma_table(language: str):
+    """spaCy's lookup table (keyed by string hashes, so it answers ``get`` but not ``items``)."""
+    if language not in PIPELINE_LANGUAGES:
+        return {}
+    return load_lookups(language, ["lemma_lookup"]).get_table("lemma_lookup")
+
+
+@lru_cache(maxsize=8)
+def _stop_words(language: str) -> frozenset[str]:
+    return frozenset(pipeline(language).Defaults.stop_words) - NEGATIONS
+
+
+def _is_emoji(text: str) -> bool:
+    return all(unicodedata.category(character) in {"So", "Sk"} for character in text)
+
+
+class _Normaliser:
+    """Maps a token to its normalised form for one language, remembering each form seen."""
+
+    def __init__(self, language: str, lemmatize: bool, remove_stop_words: bool) -> None:
+        self.lemmas = _lemma_table(language) if lemmatize else {}
+        self.stop_words = _stop_words(language) if remove_stop_words else frozenset()
+        self.cache: dict[str, str | None] = {}
+
+    def __call__(self, token) -> str | None:
+        if token.like_url:
+            return URL_TOKEN
+        if token.like_email:
+            return EMAIL_TOKEN
+        text = token.text
+        cached = self.cache.get(text, "")
+        if cached != "":
+            return cached
+        result = self._normalise(text)
+        self.cache[text] = result
+        return result
+
+    def _normalise(self, text: str) -> str | None:
+        lower = text.lower()
+        if _NUMBER.match(lower):
+            return NUMBER_TOKEN
+        if _is_emoji(text):
+            return text  # 😡 and 👍 say a lot about the feeling of a text
+        if not any(character.isalpha() for character in lower):
+            return None  # punctuation
+        if lower in NEGATIONS:
+            return lower
+        if lower in self.stop_words or len(lower) < 2:
+            return None
+        lemma = self.lemmas.get(lower, lower)
+        # The English table turns "second" into "2"; a word should stay a word.
+        return lemma if any(character.isalpha() for character in lemma) else lower
+
+
+class Preprocessor(TransformerMixin, BaseEstimator):
+    """Tokenise, lower-case and lemmatise texts, each in its own language.
+
+    Parameters
+    ----------
+    language : {"auto", "sv", "en"} or str
+        The corpus language. With "auto", a sample decides: a corpus that is almost all one
+        language is processed in it; a mixed one is processed text by text in each text's
+        detected language.
+    lemmatize : bool
+        Replace word forms by their lemma from spacy-lookups-data.
+    remove_stop_words : bool
+        Drop the language's stop words (negations are always kept).
+
+    Attributes
+    ----------
+    language_ : str
+        The corpus language chosen in ``fit``, or "mixed".
+    """
+
+    def __init__(
+        self, language: str = "auto", lemmatize: bool = True, remove_stop_words: bool = True
+    ) -> None:
+        self.language = language
+        self.lemmatize = lemmatize
+        self.remove_stop_words = remove_stop_words
+
+    def fit(self, texts: Sequence[str], y: object = None) -> Preprocessor:
+        """Decide the corpus language (see ``language``)."""
+        self.language_ = corpus_language(texts) if self.language == "auto" else self.language
+        return self
+
+    def transform(self, texts: Sequence[str]) -> list[list[str]]:
+        """Return each text as its list of normalised tokens."""
+        language = getattr(self, "language_", None) or self.fit(texts).language_
+        if language == "mixed":
+            languages = [text_language(text) for text in texts]
+        else:
+            languages = [language] * len(texts)
+        result: list[list[str]] = [[] for _ in texts]
+        for group in sorted(set(languages)):
+            positions = [i for i, lang in enumerate(languages) if lang == group]
+            normalise = _Normaliser(group, self.lemmatize, self.remove_stop_words)
+            docs = pipeline(group).tokenizer.pipe(texts[i] for i in positions)
+            for position, doc in zip(positions, docs, strict=True):
+                result[position] = [form for token in doc if (form := normalise(token))]
+        return result
+
+
+def text_language(text: str) -> str:
+    """The pipeline language for one text: sv, en or xx."""
+    language = detect_language(text)
+    return language if language in PIPELINE_LANGUAGES else "xx"
+
+
+def corpus_language(texts: Iterable[str], threshold: float = 0.95) -> str:
+    """The language of (almost) every text, judged on an even sample; "mixed" otherwise."""
+    texts = list(texts)
+    if not texts:
+        return "en"
+    step = max(1, len(texts) // LANGUAGE_SAMPLE)
+    sample = [text_language(text) for text in texts[::step][:LANGUAGE_SAMPLE]]
+    top = max(set(sample), key=sample.count)
+    return top if sample.count(top) / len(sample) >= threshold else "mixed"

@@ -1,0 +1,351 @@
+"""Topic modelling of short feedback: lemma and character TF-IDF, LSA, k-means, c-TF-IDF labels.
+
+The estimator follows scikit-learn's conventions: the constructor only stores parameters,
+``fit`` learns, fitted attributes end in ``_``, and ``get_params``/``set_params``/``clone``
+work.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, clone
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize
+
+from nlp.preprocessing import Preprocessor
+
+UNCLEAR = -1
+#: Above this many texts, k-means runs in mini-batches and k is chosen on a sample.
+LARGE_CORPUS = 20_000
+#: Texts used to choose the number of topics (silhouette) on large corpora.
+SELECTION_SAMPLE = 5_000
+LOW_RATING = 2
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One topic of a fitted model.
+
+    Attributes
+    ----------
+    id : int
+        The topic's id (stable across re-fits once mapped with ``stable_topic_ids``).
+    label : str
+        A short readable label: the strongest phrase, or the two strongest words.
+    keywords : tuple of (str, float)
+        Words and phrases by class-based TF-IDF weight, strongest first.
+    size : int
+        Number of texts in the topic.
+    representative : tuple of int
+        Indices (into the fitted texts) of the texts closest to the topic's centre.
+    mean_rating : float or None
+        Mean of the ratings passed to ``fit`` for the topic's texts, when any.
+    low_rating_share : float or None
+        Share of those ratings at 2 or below.
+    """
+
+    id: int
+    label: str
+    keywords: tuple[tuple[str, float], ...]
+    size: int
+    representative: tuple[int, ...]
+    mean_rating: float | None = None
+    low_rating_share: float | None = None
+
+
+def word_features(tokens: list[str]) -> list[str]:
+    """Unigrams and bigrams of a token list (module level, so models can be pickled)."""
+    return tokens + [f"{first} {second}" for first, second in pairwise(tokens)]
+
+
+class TopicModel(BaseEstimator):
+    """Cluster short texts into topics.
+
+    Parameters
+    ----------
+    engine : {"tfidf"}
+        The representation. "tfidf": lemma unigrams and bigrams plus character 3-5-grams,
+        reduced by LSA. ("semantic", sentence embeddings, is planned as an optional extra.)
+    n_topics : "auto" or int
+        With "auto", k-means runs for a geometric grid of k between sqrt(n)/4 and 2*sqrt(n)
+        (capped by ``max_topics`` and by n / ``min_topic_size``), and the k with the best mean
+        cosine silhouette is kept (measured on a sample of at most 5,000 texts).
+    language : str
+        "auto", or the language of every text ("sv", "en", ...), passed to the preprocessor.
+    random_state : int
+        Seed for LSA and k-means: the same texts and seed give the same labels.
+    n_components : int
+        LSA dimensions.
+    char_weight : float
+        Weight of the character n-gram block relative to the word block.
+    max_topics, min_topic_size : int
+        Bounds for the automatic choice of the number of topics.
+    unclear_share : float
+        At most this share of texts, those farthest from their topic's centre, go to the
+        unclear bucket (topic -1); texts with no usable word always do.
+    n_keywords, n_representative : int
+        How many keywords and representative texts each topic keeps.
+    preprocessor : Preprocessor or None
+        The tokeniser; cloned in ``fit``. None means ``Preprocessor(language=language)``.
+
+    Attributes
+    ----------
+    labels_ : ndarray of int
+        The topic id of each fitted text (-1: unclear).
+    topics_ : list of Topic
+        The topics, largest first.
+    topic_ids_ : ndarray of int
+        The public id of each k-means cluster, in cluster order.
+    n_topics_ : int
+        The number of topics found.
+    """
+
+    def __init__(
+        self,
+        engine: str = "tfidf",
+        n_topics: str | int = "auto",
+        language: str = "auto",
+        random_state: int = 0,
+        n_components: int = 100,
+        char_weight: float = 1.0,
+        max_topics: int = 200,
+        min_topic_size: int = 5,
+        unclear_share: float = 0.02,
+        n_keywords: int = 10,
+        n_representative: int = 3,
+        preprocessor: Preprocessor | None = None,
+    ) -> None:
+        self.engine = engine
+        self.n_topics = n_topics
+        self.language = language
+        self.random_state = random_state
+        self.n_components = n_components
+        self.char_weight = char_weight
+        self.max_topics = max_topics
+        self.min_topic_size = min_topic_size
+        self.unclear_share = unclear_share
+        self.n_keywords = n_keywords
+        self.n_representative = n_representative
+        self.preprocessor = preprocessor
+
+    # Fitting ---------------------------------------------------------------------------------
+
+    def fit(self, texts: Sequence[str], ratings: Sequence[float | None] | None = None):
+        """Learn topics from ``texts`` (and summarise ``ratings`` per topic when given)."""
+        self._check_params(texts, ratings)
+        texts = list(texts)
+        self.preprocessor_ = clone(self.preprocessor or Preprocessor(language=self.language))
+        tokens = self.preprocessor_.fit_transform(texts)
+        self.word_vectorizer_ = TfidfVectorizer(
+            analyzer=word_features, min_df=2 if len(texts) >= 50 else 1, sublinear_tf=True
+        )
+        self.char_vectorizer_ = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(3, 5),
+            min_df=2 if len(texts) >= 50 else 1,
+            sublinear_tf=True,
+            dtype=np.float32,
+        )
+        words = self.word_vectorizer_.fit_transform(tokens)
+        characters = self.char_vectorizer_.fit_transform([" ".join(t) for t in tokens])
+        features = self._combine(words, characters)
+        n_components = max(1, min(self.n_components, features.shape[1] - 1, len(texts) - 1))
+        self.svd_ = TruncatedSVD(n_components, random_state=self.random_state)
+        reduced = normalize(self.svd_.fit_transform(features))
+
+        k = self._choose_k(reduced) if self.n_topics == "auto" else int(self.n_topics)
+        k = max(1, min(k, len(texts)))
+        self.kmeans_ = self._kmeans(k, len(texts)).fit(reduced)
+        self.centroids_ = normalize(self.kmeans_.cluster_centers_)
+        similarity = reduced @ self.centroids_.T
+        clusters = similarity.argmax(axis=1)
+        best = similarity[np.arange(len(texts)), clusters]
+        empty = np.array([not t for t in tokens])
+        self.unclear_threshold_ = (
+            float(np.quantile(best[~empty], self.unclear_share)) if (~empty).any() else 1.0
+        )
+
+        order = np.argsort(-np.bincount(clusters, minlength=k), kind="stable")
+        self.topic_ids_ = np.empty(k, dtype=int)
+        self.topic_ids_[order] = np.arange(k)  # largest topic gets id 0
+        unclear = empty | (best < self.unclear_threshold_)
+        self.labels_ = np.where(unclear, UNCLEAR, self.topic_ids_[clusters])
+        self.topics_ = self._describe(tokens, clusters, unclear, best, ratings)
+        self.n_topics_ = len(self.topics_)
+        return self
+
+    def _check_params(self, texts: Sequence[str], ratings) -> None:
+        if self.engine != "tfidf":
+            raise ValueError(
+                f"engine={self.engine!r} is not available: use engine='tfidf' (the semantic "
+                "engine is not part of this version)."
+            )
+        if not (self.n_topics == "auto" or (isinstance(self.n_topics, int) and self.n_topics > 0)):
+            raise ValueError(f"n_topics must be 'auto' or a positive int, not {self.n_topics!r}.")
+        if len(texts) < 2:
+            raise ValueError("Topics need at least two texts.")
+        if ratings is not None and len(ratings) != len(texts):
+            raise ValueError("ratings must have one entry per text (None for unrated).")
+
+    def _combine(self, words: sp.spmatrix, characters: sp.spmatrix) -> sp.csr_matrix:
+        blocks = [normalize(words), self.char_weight * normalize(characters)]
+        return normalize(sp.hstack(blocks, format="csr", dtype=np.float32))
+
+    def _kmeans(self, k: int, n_texts: int):
+        if n_texts > LARGE_CORPUS:
+            return MiniBatchKMeans(
+                k, random_state=self.random_state, batch_size=4096, n_init=3, max_no_improvement=20
+            )
+        return KMeans(k, random_state=self.random_state, n_init=3)
+
+    def candidate_ks(self, n_texts: int) -> list[int]:
+        """The grid of topic counts tried by ``n_topics="auto"``."""
+        root = math.sqrt(n_texts)
+        upper = int(min(self.max_topics, n_texts // max(self.min_topic_size, 1), round(2 * root)))
+        lower = max(2, min(upper, round(root / 4)))
+        if upper <= lower:
+            return [max(lower, 1)]
+        grid = np.geomspace(lower, upper, num=7)
+        return sorted({round(value) for value in grid})
+
+    def _choose_k(self, reduced: np.ndarray) -> int:
+        rng = np.random.default_rng(self.random_state)
+        sample = reduced
+        if len(reduced) > SELECTION_SAMPLE:
+            sample = reduced[rng.choice(len(reduced), SELECTION_SAMPLE, replace=False)]
+        best_k, best_score = 2, -np.inf
+        for k in self.candidate_ks(len(reduced)):
+            if k >= len(sample):
+                continue
+            labels = KMeans(k, random_state=self.random_state, n_init=1).fit_predict(sample)
+            if len(set(labels)) < 2:
+                continue
+            score = silhouette_score(sample, labels, metric="cosine")
+            if score > best_score:
+                best_k, best_score = k, score
+        return best_k
+
+    # Describing topics -----------------------------------------------------------------------
+
+    def _describe(self, tokens, clusters, unclear, best, ratings) -> list[Topic]:
+        k = len(self.centroids_)
+        counter = CountVectorizer(analyzer=word_features)
+        counts = counter.fit_transform(tokens)
+        vocabulary = counter.get_feature_names_out()
+        members = sp.csr_matrix(
+            (np.ones(len(clusters)), (clusters, np.arange(len(clusters)))), shape=(k, len(clusters))
+        )
+        per_topic = members @ counts
+        weights = ctfidf(per_topic)
+        topics = []
+        for cluster in range(k):
+            size = int(((clusters == cluster) & ~unclear).sum())
+            if size == 0:
+                continue
+            row = weights.getrow(cluster).toarray().ravel()
+            top = [i for i in np.argsort(-row, kind="stable")[: self.n_keywords] if row[i] > 0]
+            keywords = tuple((str(vocabulary[i]), round(float(row[i]), 4)) for i in top)
+            inside = np.where((clusters == cluster) & ~unclear)[0]
+            closest = inside[np.argsort(-best[inside], kind="stable")[: self.n_representative]]
+            mean_rating, low_share = _rating_summary(ratings, inside)
+            topics.append(
+                Topic(
+                    id=int(self.topic_ids_[cluster]),
+                    label=topic_label(keywords),
+                    keywords=keywords,
+                    size=size,
+                    representative=tuple(int(i) for i in closest),
+                    mean_rating=mean_rating,
+                    low_rating_share=low_share,
+                )
+            )
+        return sorted(topics, key=lambda topic: topic.id)
+
+    # Using a fitted model --------------------------------------------------------------------
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "centroids_"):
+            raise NotFittedError("This TopicModel is not fitted yet: call fit(texts) first.")
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        """Cosine similarity of each text to each topic, columns in ``topic_ids_`` order."""
+        self._check_fitted()
+        tokens = self.preprocessor_.transform(list(texts))
+        features = self._combine(
+            self.word_vectorizer_.transform(tokens),
+            self.char_vectorizer_.transform([" ".join(t) for t in tokens]),
+        )
+        reduced = normalize(self.svd_.transform(features))
+        similarity = reduced @ self.centroids_.T
+        similarity[np.array([not t for t in tokens], dtype=bool)] = 0.0
+        return similarity
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        """The topic id of each new text, or -1 when it fits no topic."""
+        similarity = self.transform(texts)
+        clusters = similarity.argmax(axis=1)
+        best = similarity[np.arange(len(similarity)), clusters]
+        return np.where(best < self.unclear_threshold_, UNCLEAR, self.topic_ids_[clusters])
+
+    def fit_predict(self, texts: Sequence[str], ratings=None) -> np.ndarray:
+        return self.fit(texts, ratings).labels_
+
+    def remap_ids(self, mapping: dict[int, int]) -> TopicModel:
+        """Give topics the ids in ``mapping`` (from ``stable_topic_ids``); others keep theirs."""
+        self._check_fitted()
+        self.topic_ids_ = np.array([mapping.get(int(i), int(i)) for i in self.topic_ids_])
+        self.labels_ = np.array([mapping.get(int(i), int(i)) for i in self.labels_])
+        self.topics_ = sorted(
+            (
+                Topic(**{**topic.__dict__, "id": mapping.get(topic.id, topic.id)})
+                for topic in self.topics_
+            ),
+            key=lambda topic: topic.id,
+        )
+        return self
+
+
+def ctfidf(per_topic_counts: sp.spmatrix) -> sp.csr_matrix:
+    """Class-based TF-IDF (as in BERTopic): term frequency within a topic, times
+    log(1 + average words per topic / frequency of the term over all topics)."""
+    counts = sp.csr_matrix(per_topic_counts, dtype=np.float64)
+    totals = np.asarray(counts.sum(axis=1)).ravel()
+    totals[totals == 0] = 1
+    tf = sp.diags(1 / totals) @ counts
+    frequency = np.asarray(counts.sum(axis=0)).ravel()
+    frequency[frequency == 0] = 1
+    average = counts.sum() / max(counts.shape[0], 1)
+    idf = np.log(1 + average / frequency)
+    return sp.csr_matrix(tf @ sp.diags(idf))
+
+
+def topic_label(keywords: Sequence[tuple[str, float]]) -> str:
+    """A phrase when one is strong enough, otherwise the two strongest words."""
+    if not keywords:
+        return "(no words)"
+    phrases = [(word, weight) for word, weight in keywords if " " in word]
+    top_weight = keywords[0][1]
+    if phrases and phrases[0][1] >= 0.5 * top_weight:
+        return phrases[0][0]
+    words = [word for word, _ in keywords if " " not in word][:2]
+    return " / ".join(words) if words else keywords[0][0]
+
+
+def _rating_summary(ratings, indices) -> tuple[float | None, float | None]:
+    if ratings is None:
+        return None, None
+    given = [float(ratings[i]) for i in indices if ratings[i] is not None]
+    if not given:
+        return None, None
+    low = sum(1 for rating in given if rating <= LOW_RATING)
+    return round(sum(given) / len(given), 2), round(low / len(given), 3)
