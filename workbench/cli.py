@@ -271,3 +271,8 @@ def import_feedback_command(
             checkpoint=session.commit,
         ),
     )
+
+
+from workbench.topics.cli import topics  # noqa: E402  (registered here, with the feature's commands)
+
+main.add_command(topics)

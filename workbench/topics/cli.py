@@ -1,0 +1,125 @@
+"""``workbench topics``: cluster the texts of a file into topics; no database needed."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from workbench.errors import WorkbenchError
+from workbench.topics.clustering import (
+    ENGINES,
+    LANGUAGES,
+    check_output_paths,
+    cluster_file,
+    write_outputs,
+)
+
+#: Unreadable rows listed on stderr; the rest are counted.
+MAX_LISTED_PROBLEMS = 10
+
+
+class TopicCount(click.ParamType):
+    """``auto`` or a positive whole number."""
+
+    name = "auto|N"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        try:
+            number = int(text)
+        except ValueError:
+            number = 0
+        if number < 1:
+            self.fail(f"{value!r} is neither 'auto' nor a positive whole number.", param, ctx)
+        return number
+
+
+def _stage_messages(enabled: bool):
+    """Progress on a terminal: each stage on stderr; nothing when piped or redirected."""
+    started = time.perf_counter()
+
+    def report(message: str) -> None:
+        if enabled:
+            click.echo(f"[{time.perf_counter() - started:5.1f} s] {message}…", err=True)
+
+    return report
+
+
+@click.group()
+def topics() -> None:
+    """Topics: cluster texts into topics."""
+
+
+@topics.command("fit")
+@click.argument("input_file", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option("--text-column", required=True, help="The column (or JSON field) with the text.")
+@click.option("--language", type=click.Choice(LANGUAGES), default="auto", show_default=True)
+@click.option(
+    "--topics",
+    "n_topics",
+    type=TopicCount(),
+    default="auto",
+    show_default=True,
+    help="How many topics: a number, or auto to let the texts decide.",
+)
+@click.option("--engine", type=click.Choice(ENGINES), default="tfidf", show_default=True)
+@click.option(
+    "--random-state",
+    type=click.IntRange(0, 2**32 - 1),
+    default=0,
+    show_default=True,
+    help="Seed: the same file and seed give the same topics.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="CSV to write: row,topic for every data row (-1: unclear).",
+)
+@click.option(
+    "--topics-out", type=click.Path(dir_okay=False), help="JSON to write: the topics found."
+)
+def fit(
+    input_file: str,
+    text_column: str,
+    language: str,
+    n_topics: str | int,
+    engine: str,
+    random_state: int,
+    out: str,
+    topics_out: str | None,
+) -> None:
+    """Fit topics on the texts of a CSV or JSON Lines file and write each row's topic.
+
+    Rows with an empty or unreadable text get topic -1. Nothing is written unless the fit
+    succeeds; an existing OUT or TOPICS file is then replaced whole.
+    """
+    started = time.perf_counter()
+    progress = _stage_messages(sys.stderr.isatty())
+    try:
+        check_output_paths(input_file, out, topics_out)
+        result = cluster_file(
+            input_file,
+            text_column,
+            language=language,
+            n_topics=n_topics,
+            engine=engine,
+            random_state=random_state,
+            progress=progress,
+        )
+        progress("Writing " + " and ".join(path for path in (out, topics_out) if path))
+        write_outputs(result, out, topics_out)
+    except WorkbenchError as error:
+        raise click.ClickException(error.message) from error
+    for problem in result.unreadable[:MAX_LISTED_PROBLEMS]:
+        click.echo(f"Line {problem.line}: {problem.reason} (topic -1)", err=True)
+    if len(result.unreadable) > MAX_LISTED_PROBLEMS:
+        more = len(result.unreadable) - MAX_LISTED_PROBLEMS
+        click.echo(f"… and {more} more unreadable rows (topic -1)", err=True)
+    click.echo(result.summary(time.perf_counter() - started))
