@@ -25,7 +25,10 @@ def save_model(model: TopicModel, path: str | Path) -> None:
 def load_model(path: str | Path) -> TopicModel:
     """Read a model written by ``save_model``; refuse other files and other format versions."""
     with Path(path).open("rb") as handle:
-        payload = pickle.load(handle)
+        try:
+            payload = pickle.load(handle)  # our own files only; see save_model
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError) as error:
+            raise ValueError(f"{path} is not a saved topic model.") from error
     stamp = payload.get("stamp", {}) if isinstance(payload, dict) else {}
     if stamp.get("format") != FORMAT:
         raise ValueError(f"{path} is not a saved topic model.")

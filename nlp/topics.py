@@ -22,14 +22,15 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
-from nlp.preprocessing import Preprocessor
+from nlp.labelling import ctfidf, rating_summary, topic_label
+from nlp.preprocessing import EMAIL_TOKEN, NUMBER_TOKEN, URL_TOKEN, Preprocessor
 
 UNCLEAR = -1
+PLACEHOLDER_TOKENS = frozenset({URL_TOKEN, EMAIL_TOKEN, NUMBER_TOKEN})
 #: Above this many texts, k-means runs in mini-batches and k is chosen on a sample.
 LARGE_CORPUS = 20_000
 #: Texts used to choose the number of topics (silhouette) on large corpora.
 SELECTION_SAMPLE = 5_000
-LOW_RATING = 2
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,11 @@ class Topic:
     representative: tuple[int, ...]
     mean_rating: float | None = None
     low_rating_share: float | None = None
+
+
+def has_words(tokens: list[str]) -> bool:
+    """Whether a text has something to cluster on: a word, not only a URL, e-mail or number."""
+    return any(token not in PLACEHOLDER_TOKENS for token in tokens)
 
 
 def word_features(tokens: list[str]) -> list[str]:
@@ -140,49 +146,82 @@ class TopicModel(BaseEstimator):
 
     # Fitting ---------------------------------------------------------------------------------
 
-    def fit(self, texts: Sequence[str], ratings: Sequence[float | None] | None = None):
-        """Learn topics from ``texts`` (and summarise ``ratings`` per topic when given)."""
+    def fit(
+        self,
+        texts: Sequence[str],
+        ratings: Sequence[float | None] | None = None,
+        previous_labels: Sequence[int | None] | None = None,
+    ):
+        """Learn topics from ``texts`` (and summarise ``ratings`` per topic when given).
+
+        ``previous_labels`` (the topic ids an earlier fit gave these texts; -1 or None for texts
+        it did not see) starts k-means from the earlier topics' centres in the new space and
+        keeps their ids, so that a re-fit moves as few texts as the data allows. With
+        ``n_topics="auto"`` the earlier number of topics is kept.
+        """
         self._check_params(texts, ratings)
         texts = list(texts)
         self.preprocessor_ = clone(self.preprocessor or Preprocessor(language=self.language))
         tokens = self.preprocessor_.fit_transform(texts)
+        empty = np.array([not has_words(t) for t in tokens], dtype=bool)
+        distinct = len({tuple(t) for t, blank in zip(tokens, empty, strict=True) if not blank})
+        if distinct < 2:
+            raise ValueError("Topics need at least two different texts with words in them.")
+        min_df = 2 if len(texts) >= 50 else 1
         self.word_vectorizer_ = TfidfVectorizer(
-            analyzer=word_features, min_df=2 if len(texts) >= 50 else 1, sublinear_tf=True
+            analyzer=word_features, min_df=min_df, sublinear_tf=True
         )
         self.char_vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(3, 5),
-            min_df=2 if len(texts) >= 50 else 1,
-            sublinear_tf=True,
+            analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True,
             dtype=np.float32,
-        )
+        )  # fmt: skip
         words = self.word_vectorizer_.fit_transform(tokens)
         characters = self.char_vectorizer_.fit_transform([" ".join(t) for t in tokens])
         features = self._combine(words, characters)
-        n_components = max(1, min(self.n_components, features.shape[1] - 1, len(texts) - 1))
+        n_components = max(1, min(self.n_components, features.shape[1] - 1, distinct - 1))
         self.svd_ = TruncatedSVD(n_components, random_state=self.random_state)
         reduced = normalize(self.svd_.fit_transform(features))
 
-        k = self._choose_k(reduced) if self.n_topics == "auto" else int(self.n_topics)
-        k = max(1, min(k, len(texts)))
-        self.kmeans_ = self._kmeans(k, len(texts)).fit(reduced)
+        init, previous_ids = self._previous_centres(reduced, previous_labels, empty)
+        if init is not None:
+            k = len(init)
+            self.kmeans_ = KMeans(k, init=init, n_init=1, random_state=self.random_state)
+        else:
+            k = self._choose_k(reduced[~empty]) if self.n_topics == "auto" else int(self.n_topics)
+            k = max(1, min(k, distinct))
+            self.kmeans_ = self._kmeans(k, len(texts))
+        self.kmeans_.fit(reduced[~empty])
         self.centroids_ = normalize(self.kmeans_.cluster_centers_)
         similarity = reduced @ self.centroids_.T
         clusters = similarity.argmax(axis=1)
-        best = similarity[np.arange(len(texts)), clusters]
-        empty = np.array([not t for t in tokens])
-        self.unclear_threshold_ = (
-            float(np.quantile(best[~empty], self.unclear_share)) if (~empty).any() else 1.0
-        )
-
-        order = np.argsort(-np.bincount(clusters, minlength=k), kind="stable")
-        self.topic_ids_ = np.empty(k, dtype=int)
-        self.topic_ids_[order] = np.arange(k)  # largest topic gets id 0
+        best = np.where(empty, -np.inf, similarity[np.arange(len(texts)), clusters])
+        self.unclear_threshold_ = unclear_threshold(best[~empty], self.unclear_share)
         unclear = empty | (best < self.unclear_threshold_)
+
+        sizes = np.bincount(clusters[~unclear], minlength=k)
+        if previous_ids is not None:
+            self.topic_ids_ = previous_ids
+        else:
+            self.topic_ids_ = np.empty(k, dtype=int)
+            self.topic_ids_[np.argsort(-sizes, kind="stable")] = np.arange(k)  # largest: id 0
         self.labels_ = np.where(unclear, UNCLEAR, self.topic_ids_[clusters])
         self.topics_ = self._describe(tokens, clusters, unclear, best, ratings)
         self.n_topics_ = len(self.topics_)
         return self
+
+    def _previous_centres(self, reduced, previous_labels, empty):
+        """Starting centres and ids from an earlier fit's labels, or (None, None)."""
+        if previous_labels is None:
+            return None, None
+        if len(previous_labels) != len(reduced):
+            raise ValueError("previous_labels must have one entry per text (-1 for new texts).")
+        labels = np.array([UNCLEAR if x is None else int(x) for x in previous_labels])
+        labels[empty] = UNCLEAR
+        ids = np.unique(labels[labels != UNCLEAR])
+        if len(ids) < 2:
+            return None, None
+        centres = normalize(np.vstack([reduced[labels == i].mean(axis=0) for i in ids]))
+        return centres, ids
 
     def _check_params(self, texts: Sequence[str], ratings) -> None:
         if self.engine != "tfidf":
@@ -257,7 +296,7 @@ class TopicModel(BaseEstimator):
             keywords = tuple((str(vocabulary[i]), round(float(row[i]), 4)) for i in top)
             inside = np.where((clusters == cluster) & ~unclear)[0]
             closest = inside[np.argsort(-best[inside], kind="stable")[: self.n_representative]]
-            mean_rating, low_share = _rating_summary(ratings, inside)
+            mean_rating, low_share = rating_summary(ratings, inside)
             topics.append(
                 Topic(
                     id=int(self.topic_ids_[cluster]),
@@ -277,25 +316,34 @@ class TopicModel(BaseEstimator):
         if not hasattr(self, "centroids_"):
             raise NotFittedError("This TopicModel is not fitted yet: call fit(texts) first.")
 
-    def transform(self, texts: Sequence[str]) -> np.ndarray:
-        """Cosine similarity of each text to each topic, columns in ``topic_ids_`` order."""
+    def _similarity(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine similarity to each topic centre, and which texts have no usable word."""
         self._check_fitted()
         tokens = self.preprocessor_.transform(list(texts))
         features = self._combine(
             self.word_vectorizer_.transform(tokens),
             self.char_vectorizer_.transform([" ".join(t) for t in tokens]),
         )
-        reduced = normalize(self.svd_.transform(features))
-        similarity = reduced @ self.centroids_.T
-        similarity[np.array([not t for t in tokens], dtype=bool)] = 0.0
-        return similarity
+        similarity = normalize(self.svd_.transform(features)) @ self.centroids_.T
+        empty = np.array([not has_words(t) for t in tokens], dtype=bool)
+        similarity[empty] = 0.0
+        return similarity, empty
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        """Cosine similarity of each text to each topic, columns in ``topic_ids_`` order
+        (0 for a text with no usable word)."""
+        return self._similarity(texts)[0]
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """The topic id of each new text, or -1 when it fits no topic."""
-        similarity = self.transform(texts)
+        self._check_fitted()
+        if len(texts) == 0:
+            return np.empty(0, dtype=int)
+        similarity, empty = self._similarity(texts)
         clusters = similarity.argmax(axis=1)
         best = similarity[np.arange(len(similarity)), clusters]
-        return np.where(best < self.unclear_threshold_, UNCLEAR, self.topic_ids_[clusters])
+        unclear = empty | (best < self.unclear_threshold_)
+        return np.where(unclear, UNCLEAR, self.topic_ids_[clusters])
 
     def fit_predict(self, texts: Sequence[str], ratings=None) -> np.ndarray:
         return self.fit(texts, ratings).labels_
@@ -315,37 +363,10 @@ class TopicModel(BaseEstimator):
         return self
 
 
-def ctfidf(per_topic_counts: sp.spmatrix) -> sp.csr_matrix:
-    """Class-based TF-IDF (as in BERTopic): term frequency within a topic, times
-    log(1 + average words per topic / frequency of the term over all topics)."""
-    counts = sp.csr_matrix(per_topic_counts, dtype=np.float64)
-    totals = np.asarray(counts.sum(axis=1)).ravel()
-    totals[totals == 0] = 1
-    tf = sp.diags(1 / totals) @ counts
-    frequency = np.asarray(counts.sum(axis=0)).ravel()
-    frequency[frequency == 0] = 1
-    average = counts.sum() / max(counts.shape[0], 1)
-    idf = np.log(1 + average / frequency)
-    return sp.csr_matrix(tf @ sp.diags(idf))
-
-
-def topic_label(keywords: Sequence[tuple[str, float]]) -> str:
-    """A phrase when one is strong enough, otherwise the two strongest words."""
-    if not keywords:
-        return "(no words)"
-    phrases = [(word, weight) for word, weight in keywords if " " in word]
-    top_weight = keywords[0][1]
-    if phrases and phrases[0][1] >= 0.5 * top_weight:
-        return phrases[0][0]
-    words = [word for word, _ in keywords if " " not in word][:2]
-    return " / ".join(words) if words else keywords[0][0]
-
-
-def _rating_summary(ratings, indices) -> tuple[float | None, float | None]:
-    if ratings is None:
-        return None, None
-    given = [float(ratings[i]) for i in indices if ratings[i] is not None]
-    if not given:
-        return None, None
-    low = sum(1 for rating in given if rating <= LOW_RATING)
-    return round(sum(given) / len(given), 2), round(low / len(given), 3)
+def unclear_threshold(similarities: np.ndarray, share: float) -> float:
+    """The similarity below which a text is unclear: at most ``share`` of ``similarities``
+    lie below it (none when the share rounds down to no text)."""
+    count = int(share * len(similarities))
+    if count == 0 or len(similarities) == 0:
+        return -np.inf
+    return float(np.sort(similarities)[count])
