@@ -13,13 +13,14 @@ import platform
 import time
 from pathlib import Path
 
-from bench import api_load, form_load, import_feedback, language
+from bench import api_load, form_load, import_feedback, language, topics
 
 
 def main() -> None:
     report: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "results": {}}
     started = time.perf_counter()
     report["results"]["language_identification"] = language.run()
+    report["results"]["topics"] = topics.run()
     report["results"]["import_100k_csv"] = import_feedback.run(100_000)
     report["results"]["api_1000_posts_20_clients"] = api_load.run()
     report["results"]["public_form_post_32_clients"] = form_load.run()
