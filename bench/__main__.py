@@ -14,13 +14,15 @@ import time
 from pathlib import Path
 
 from bench import api_load, form_load, import_feedback, language, topics
+from nlp.representation import semantic_available
 
 
 def main() -> None:
     report: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "results": {}}
     started = time.perf_counter()
     report["results"]["language_identification"] = language.run()
-    report["results"]["topics"] = topics.run()
+    engines = ("tfidf", "semantic") if semantic_available() else ("tfidf",)
+    report["results"]["topics"] = topics.run(engines=engines)
     report["results"]["import_100k_csv"] = import_feedback.run(100_000)
     report["results"]["api_1000_posts_20_clients"] = api_load.run()
     report["results"]["public_form_post_32_clients"] = form_load.run()
