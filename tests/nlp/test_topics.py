@@ -382,3 +382,30 @@ def test_golden_swedish_four_topics_recover_the_four_themes(golden: list[dict[st
     measured = describe(shares)
     assert all(share >= 0.7 for _, share in shares.values()), measured
     assert len({topic for topic, _ in shares.values()}) == 4, measured
+
+
+def test_texts_with_only_unknown_words_are_unclear(small_model: TopicModel) -> None:
+    assert small_model.predict(["zzzq wxyv"]).tolist() == [-1]
+
+
+def test_a_corpus_where_no_word_repeats_still_fits() -> None:
+    words = [f"ord{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(60)]
+    model = TopicModel(n_topics=3, random_state=0).fit(words)
+    assert len(model.labels_) == 60
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("unclear_share", 1.0), ("unclear_share", -0.1), ("n_topics", True), ("n_components", 0)],
+)
+def test_out_of_range_parameters_are_refused(name: str, value: object) -> None:
+    with pytest.raises(ValueError, match=name):
+        TopicModel(**{name: value}).fit(SMALL)
+
+
+def test_numpy_integers_are_accepted_as_topic_counts() -> None:
+    assert TopicModel(n_topics=np.int64(2), random_state=0).fit(SMALL).n_topics_ <= 2
+
+
+def test_predict_never_answers_with_a_topic_that_has_no_texts(small_model: TopicModel) -> None:
+    assert set(small_model.topic_ids_.tolist()) == {topic.id for topic in small_model.topics_}

@@ -192,8 +192,9 @@ def cluster_file(
     report(f"Fitting topics on {len(found.texts)} texts")
     try:
         model.fit(found.texts)
-    except (ValueError, ImportError) as error:
-        # Parameters the library refuses, texts with no words at all, or a missing extra.
+    except (ValueError, ImportError, RuntimeError) as error:
+        # Parameters the library refuses, texts with no words, a missing extra, or model files
+        # that fail their checksums.
         raise ValidationFailed(f"Cannot fit topics: {error}") from error
     labels = [UNCLEAR] * found.n_rows
     for row, label in zip(found.rows, model.labels_, strict=True):
