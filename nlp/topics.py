@@ -355,8 +355,9 @@ class TopicModel(BaseEstimator):
         unclear = empty | (best < self.unclear_threshold_) | (best <= 0)
         return np.where(unclear, UNCLEAR, self.topic_ids_[clusters])
 
-    def fit_predict(self, texts: Sequence[str], ratings=None) -> np.ndarray:
-        return self.fit(texts, ratings).labels_
+    def fit_predict(self, texts: Sequence[str], ratings=None, previous_labels=None) -> np.ndarray:
+        """Fit and return ``labels_``."""
+        return self.fit(texts, ratings, previous_labels).labels_
 
     def remap_ids(self, mapping: dict[int, int]) -> TopicModel:
         """Give topics the ids in ``mapping`` (from ``stable_topic_ids``).
