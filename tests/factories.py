@@ -117,3 +117,70 @@ def make_feedback(session: Session, **overrides: Any) -> Feedback:
     session.add(feedback)
     session.flush()
     return feedback
+
+
+def make_tiered_customers(session: Session) -> dict[str, Customer]:
+    """Four customers, one per loyalty tier (keyed by tier), with different segments, languages
+    and consents; the champion gave research consent and then withdrew it."""
+    now = utcnow()
+    customers = {
+        "new": make_customer(
+            session,
+            name="Nora Ny",
+            email="nora@example.se",
+            external_ref="NEW-001",
+            phone="070-111 11 11",
+            segment="private",
+            language="sv",
+            first_purchase_at=now - timedelta(days=10),
+            last_purchase_at=now - timedelta(days=10),
+            orders_count=1,
+        ),
+        "regular": make_customer(
+            session,
+            name="Rolf Regular",
+            email="rolf@example.com",
+            external_ref="REG-002",
+            segment="business",
+            language="en",
+            first_purchase_at=now - timedelta(days=1200),
+            last_purchase_at=None,
+            orders_count=0,
+            consents={"research": True},
+        ),
+        "loyal": make_customer(
+            session,
+            name="Lisa Lojal",
+            email="lisa@example.se",
+            external_ref="LOY-003",
+            segment="business",
+            language="sv",
+            first_purchase_at=now - timedelta(days=1200),
+            last_purchase_at=now,
+            orders_count=0,
+            consents={"contact": True},
+        ),
+        "champion": make_customer(
+            session,
+            name="Carl Champion",
+            email="carl@example.com",
+            external_ref="CHA-004",
+            segment="private",
+            language="en",
+            first_purchase_at=now - timedelta(days=1200),
+            last_purchase_at=now,
+            orders_count=30,
+        ),
+    }
+    # Carl gave research consent and then withdrew it.
+    make_consent(
+        session, customers["champion"], ConsentKind.RESEARCH, recorded_at=now - timedelta(days=2)
+    )
+    make_consent(
+        session,
+        customers["champion"],
+        ConsentKind.RESEARCH,
+        given=False,
+        recorded_at=now - timedelta(days=1),
+    )
+    return customers

@@ -20,6 +20,9 @@ SERVICE_MODULE_NAMES = {
     "loyalty.py",
     "demo.py",
     "importing.py",
+    "clustering.py",
+    "addresses.py",
+    "paging.py",
 }
 NLP_FORBIDDEN = {"flask", "sqlmodel", "sqlalchemy", "workbench"}
 
@@ -107,6 +110,7 @@ def test_service_modules_are_found():
         "workbench/feedback/intake.py",
         "workbench/importing.py",
         "workbench/demo.py",
+        "workbench/topics/clustering.py",
     } <= names
 
 
@@ -128,3 +132,15 @@ def test_no_file_is_longer_than_the_limit():
 def test_no_utils_module():
     found = [relative(path) for package in PACKAGES for path in (ROOT / package).rglob("utils.py")]
     assert found == [], f"name modules after what they do, not utils: {found}"
+
+
+def test_only_the_topics_adapter_uses_the_topic_model():
+    """workbench/topics/clustering.py is the one adapter between the workbench and nlp's topics."""
+    users = set()
+    for path in python_files("workbench"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("nlp"):
+                names = {alias.name for alias in node.names}
+                if node.module.startswith("nlp.topics") or "TopicModel" in names:
+                    users.add(relative(path))
+    assert users == {"workbench/topics/clustering.py"}

@@ -10,7 +10,13 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from tests.factories import make_consent, make_customer, make_feedback, make_staff_user
+from tests.factories import (
+    make_consent,
+    make_customer,
+    make_feedback,
+    make_staff_user,
+    make_tiered_customers,
+)
 from workbench.customers.models import (
     ConsentKind,
     ConsentRecord,
@@ -176,68 +182,7 @@ def test_customers_with_consent_sql_agrees_with_current_consents(session):
 
 @pytest.fixture
 def register(session):
-    """Four customers, one per tier, with different segments, languages and consents."""
-    now = utcnow()
-    customers = {
-        "new": make_customer(
-            session,
-            name="Nora Ny",
-            email="nora@example.se",
-            external_ref="NEW-001",
-            phone="070-111 11 11",
-            segment="private",
-            language="sv",
-            first_purchase_at=now - timedelta(days=10),
-            last_purchase_at=now - timedelta(days=10),
-            orders_count=1,
-        ),
-        "regular": make_customer(
-            session,
-            name="Rolf Regular",
-            email="rolf@example.com",
-            external_ref="REG-002",
-            segment="business",
-            language="en",
-            first_purchase_at=now - timedelta(days=1200),
-            last_purchase_at=None,
-            orders_count=0,
-            consents={"research": True},
-        ),
-        "loyal": make_customer(
-            session,
-            name="Lisa Lojal",
-            email="lisa@example.se",
-            external_ref="LOY-003",
-            segment="business",
-            language="sv",
-            first_purchase_at=now - timedelta(days=1200),
-            last_purchase_at=now,
-            orders_count=0,
-            consents={"contact": True},
-        ),
-        "champion": make_customer(
-            session,
-            name="Carl Champion",
-            email="carl@example.com",
-            external_ref="CHA-004",
-            segment="private",
-            language="en",
-            first_purchase_at=now - timedelta(days=1200),
-            last_purchase_at=now,
-            orders_count=30,
-        ),
-    }
-    # Carl gave research consent and then withdrew it.
-    make_consent(
-        session, customers["champion"], ConsentKind.RESEARCH, recorded_at=now - timedelta(days=2)
-    )
-    make_consent(
-        session,
-        customers["champion"],
-        ConsentKind.RESEARCH,
-        given=False,
-        recorded_at=now - timedelta(days=1),
-    )
+    customers = make_tiered_customers(session)
     session.commit()
     return customers
 

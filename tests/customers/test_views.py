@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 from sqlmodel import select
 
-from tests.factories import make_consent, make_customer, make_feedback
+from tests.factories import make_consent, make_customer, make_feedback, make_tiered_customers
 from workbench.customers.models import (
     ConsentKind,
     ConsentRecord,
@@ -27,50 +27,7 @@ NAMES = ("Nora Ny", "Rolf Regular", "Lisa Lojal", "Carl Champion")
 
 @pytest.fixture
 def register(session):
-    now = utcnow()
-    customers = {
-        "Nora Ny": make_customer(
-            session,
-            name="Nora Ny",
-            external_ref="NEW-001",
-            segment="private",
-            language="sv",
-            first_purchase_at=now - timedelta(days=10),
-            last_purchase_at=now - timedelta(days=10),
-            orders_count=1,
-        ),
-        "Rolf Regular": make_customer(
-            session,
-            name="Rolf Regular",
-            email="rolf@example.com",
-            segment="business",
-            language="en",
-            first_purchase_at=now - timedelta(days=1200),
-            last_purchase_at=None,
-            orders_count=0,
-            consents={"research": True},
-        ),
-        "Lisa Lojal": make_customer(
-            session,
-            name="Lisa Lojal",
-            segment="business",
-            language="sv",
-            first_purchase_at=now - timedelta(days=1200),
-            last_purchase_at=now,
-            orders_count=0,
-            consents={"contact": True},
-        ),
-        "Carl Champion": make_customer(
-            session,
-            name="Carl Champion",
-            segment="private",
-            language="en",
-            first_purchase_at=now - timedelta(days=1200),
-            last_purchase_at=now,
-            orders_count=30,
-            consents={"research": False},
-        ),
-    }
+    customers = {customer.name: customer for customer in make_tiered_customers(session).values()}
     session.commit()
     return customers
 
