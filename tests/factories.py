@@ -14,6 +14,15 @@ from workbench.auth.services import hash_password
 from workbench.customers.models import ConsentKind, ConsentRecord, ConsentSource, Customer
 from workbench.db import utcnow
 from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
+from workbench.studies.models import (
+    IncentiveKind,
+    ParticipantStatus,
+    SessionSlot,
+    Study,
+    StudyParticipant,
+    StudyStatus,
+    StudyTask,
+)
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
@@ -184,3 +193,62 @@ def make_tiered_customers(session: Session) -> dict[str, Customer]:
         recorded_at=now - timedelta(days=1),
     )
     return customers
+
+
+def make_study(session: Session, **overrides: Any) -> Study:
+    """A recruiting study with two tasks unless told otherwise."""
+    number = _next()
+    tasks = overrides.pop("tasks", ["Find the opening hours", "Change your delivery address"])
+    values = {
+        "title": f"Study {number}",
+        "research_goal": "Learn where people get stuck.",
+        "status": StudyStatus.RECRUITING,
+        "incentive_kind": IncentiveKind.VOUCHER,
+        "incentive_value": 300,
+    }
+    values.update(overrides)
+    study = Study(**values)
+    session.add(study)
+    session.flush()
+    for position, description in enumerate(tasks, start=1):
+        session.add(
+            StudyTask(
+                study_id=study.id,
+                position=position,
+                description=description,
+                success_criterion="Done without help",
+            )
+        )
+    session.flush()
+    return study
+
+
+def make_participant(
+    session: Session, study: Study, customer: Customer | None = None, **overrides: Any
+) -> StudyParticipant:
+    if customer is None:
+        customer = make_customer(session, consents={"research": True})
+    values = {
+        "study_id": study.id,
+        "customer_id": customer.id,
+        "status": ParticipantStatus.SHORTLISTED,
+    }
+    values.update(overrides)
+    participant = StudyParticipant(**values)
+    session.add(participant)
+    session.flush()
+    return participant
+
+
+def make_slot(session: Session, study: Study, **overrides: Any) -> SessionSlot:
+    values = {
+        "study_id": study.id,
+        "starts_at": utcnow().replace(microsecond=0) + timedelta(days=7, hours=_next() % 24),
+        "duration_minutes": 60,
+        "location": "Storgatan 1, Stockholm",
+    }
+    values.update(overrides)
+    slot = SessionSlot(**values)
+    session.add(slot)
+    session.flush()
+    return slot

@@ -56,6 +56,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from workbench.feedback.public_views import blueprint as public_feedback_blueprint
     from workbench.feedback.views import blueprint as feedback_blueprint
     from workbench.health import blueprint as health_blueprint
+    from workbench.outbox.views import blueprint as outbox_blueprint
+    from workbench.studies.public_views import blueprint as participation_blueprint
+    from workbench.studies.views import blueprint as studies_blueprint
 
     for blueprint in (
         health_blueprint,
@@ -64,6 +67,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         feedback_blueprint,
         public_feedback_blueprint,
         api_blueprint,
+        outbox_blueprint,
+        studies_blueprint,
+        participation_blueprint,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_blueprint)

@@ -276,3 +276,7 @@ def import_feedback_command(
 from workbench.topics.cli import topics  # noqa: E402  (registered here, with the feature's commands)
 
 main.add_command(topics)
+
+from workbench.outbox.cli import outbox  # noqa: E402
+
+main.add_command(outbox)

@@ -10,9 +10,23 @@ from workbench.customers.models import (
 )
 from workbench.db import metadata
 from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
+from workbench.outbox.models import MessageStatus, OutboxAttachment, OutboxMessage
+from workbench.studies.models import (
+    Booking,
+    IncentiveKind,
+    ParticipantStatus,
+    RecruitmentSettings,
+    SessionSlot,
+    Study,
+    StudyMethod,
+    StudyParticipant,
+    StudyStatus,
+    StudyTask,
+)
 
 __all__ = [
     "ApiToken",
+    "Booking",
     "Channel",
     "ConsentKind",
     "ConsentRecord",
@@ -21,8 +35,20 @@ __all__ = [
     "ErasureLog",
     "Feedback",
     "FeedbackForm",
+    "IncentiveKind",
     "JourneyStage",
+    "MessageStatus",
+    "OutboxAttachment",
+    "OutboxMessage",
+    "ParticipantStatus",
+    "RecruitmentSettings",
     "Role",
+    "SessionSlot",
     "StaffUser",
+    "Study",
+    "StudyMethod",
+    "StudyParticipant",
+    "StudyStatus",
+    "StudyTask",
     "metadata",
 ]

@@ -1,0 +1,1 @@
+"""User-test studies: planning, recruitment, invitations and scheduling."""

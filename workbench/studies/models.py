@@ -1,0 +1,165 @@
+"""Studies, their tasks, participants, session slots, bookings and recruitment settings."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from workbench.db import UTCDateTime, enum_column, utcnow
+
+DEFAULT_TIMEZONE = "Europe/Stockholm"
+
+
+class StudyStatus(StrEnum):
+    DRAFT = "draft"
+    RECRUITING = "recruiting"
+    FIELDWORK = "fieldwork"
+    ANALYSIS = "analysis"
+    CLOSED = "closed"
+
+
+class StudyMethod(StrEnum):
+    IN_PERSON = "moderated_in_person"
+    REMOTE = "moderated_remote"
+    UNMODERATED = "unmoderated"
+
+
+class IncentiveKind(StrEnum):
+    LOYALTY_POINTS = "loyalty_points"
+    GIFT = "gift"
+    VOUCHER = "voucher"
+
+
+class ParticipantStatus(StrEnum):
+    SHORTLISTED = "shortlisted"  # chosen for the study, not invited yet
+    WAITLISTED = "waitlisted"  # next in line when someone declines or cancels
+    INVITED = "invited"
+    ACCEPTED = "accepted"  # said yes; has a booking or is waiting for a free slot
+    DECLINED = "declined"
+    CANCELLED = "cancelled"  # said yes, then cancelled
+    WITHDRAWN = "withdrawn"  # withdrew research consent
+    DROPPED = "dropped"  # taken off the list by a researcher
+
+
+class Study(SQLModel, table=True):
+    __tablename__ = "studies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    research_goal: str = Field(default="", sa_type=sa.Text)
+    method: StudyMethod = Field(default=StudyMethod.REMOTE, sa_type=enum_column(StudyMethod))
+    target_participants: int = 6
+    over_recruit_factor: float = 1.5
+    incentive_kind: IncentiveKind = Field(
+        default=IncentiveKind.VOUCHER, sa_type=enum_column(IncentiveKind)
+    )
+    incentive_value: int = 0
+    incentive_note: str = Field(default="", max_length=200)
+    session_minutes: int = 60
+    # The screener's rules as the researcher set them; see studies.screening.ScreenerRules.
+    screener: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    status: StudyStatus = Field(default=StudyStatus.DRAFT, sa_type=enum_column(StudyStatus))
+    created_by_id: int | None = Field(
+        default=None, foreign_key="staff_users.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StudyTask(SQLModel, table=True):
+    __tablename__ = "study_tasks"
+    __table_args__ = (sa.UniqueConstraint("study_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="studies.id", index=True, ondelete="CASCADE")
+    position: int
+    description: str = Field(sa_type=sa.Text)
+    success_criterion: str = Field(default="", sa_type=sa.Text)
+
+
+class StudyParticipant(SQLModel, table=True):
+    """A customer's place in one study, from shortlist to booked session."""
+
+    __tablename__ = "study_participants"
+    __table_args__ = (sa.UniqueConstraint("study_id", "customer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="studies.id", index=True, ondelete="CASCADE")
+    customer_id: int = Field(foreign_key="customers.id", index=True, ondelete="CASCADE")
+    status: ParticipantStatus = Field(sa_type=enum_column(ParticipantStatus))
+    rank: int | None = None
+    reason: str = Field(default="", max_length=300)
+    added_by_hand: bool = False
+    # SHA-256 of the invitation link's token; the token itself is never stored.
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    token_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    invited_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Bumped on every calendar change so that mail clients replace the earlier event.
+    calendar_sequence: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SessionSlot(SQLModel, table=True):
+    __tablename__ = "session_slots"
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="studies.id", index=True, ondelete="CASCADE")
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    duration_minutes: int = 60
+    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
+    location: str = Field(default="", max_length=300)
+    meeting_link: str = Field(default="", max_length=500)
+    moderator_id: int | None = Field(
+        default=None, foreign_key="staff_users.id", ondelete="SET NULL"
+    )
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
+class Booking(SQLModel, table=True):
+    """A participant in a slot; the partial unique indexes make double bookings impossible."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        sa.Index(
+            "uq_bookings_active_slot",
+            "slot_id",
+            unique=True,
+            sqlite_where=sa.text("cancelled_at IS NULL"),
+            postgresql_where=sa.text("cancelled_at IS NULL"),
+        ),
+        sa.Index(
+            "uq_bookings_active_participant",
+            "participant_id",
+            unique=True,
+            sqlite_where=sa.text("cancelled_at IS NULL"),
+            postgresql_where=sa.text("cancelled_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    slot_id: int = Field(foreign_key="session_slots.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="study_participants.id", index=True, ondelete="CASCADE")
+    booked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RecruitmentSettings(SQLModel, table=True):
+    """Governance rules an admin may change; one row (id 1), created with the defaults."""
+
+    __tablename__ = "recruitment_settings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    invitation_cooldown_days: int = 90
+    max_studies_per_year: int = 2
+    invitation_valid_days: int = 21
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
