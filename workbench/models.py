@@ -14,6 +14,7 @@ from workbench.outbox.models import MessageStatus, OutboxAttachment, OutboxMessa
 from workbench.studies.models import (
     Booking,
     IncentiveKind,
+    InvitationToken,
     ParticipantStatus,
     RecruitmentSettings,
     SessionSlot,
@@ -36,6 +37,7 @@ __all__ = [
     "Feedback",
     "FeedbackForm",
     "IncentiveKind",
+    "InvitationToken",
     "JourneyStage",
     "MessageStatus",
     "OutboxAttachment",

@@ -94,14 +94,24 @@ class StudyParticipant(SQLModel, table=True):
     rank: int | None = None
     reason: str = Field(default="", max_length=300)
     added_by_hand: bool = False
-    # SHA-256 of the invitation link's token; the token itself is never stored.
-    token_hash: str | None = Field(default=None, max_length=64, unique=True)
-    token_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     invited_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Bumped on every calendar change so that mail clients replace the earlier event.
     calendar_sequence: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class InvitationToken(SQLModel, table=True):
+    """A participant's link; only its SHA-256 is kept. Every e-mail with a link gets its own."""
+
+    __tablename__ = "invitation_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="study_participants.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class SessionSlot(SQLModel, table=True):
