@@ -15,13 +15,23 @@ from sqlmodel import select
 from werkzeug.routing import Rule
 
 from tests.conftest import BASE_CONFIG
-from tests.factories import make_customer, make_feedback, make_form, make_staff_user
+from tests.factories import (
+    make_customer,
+    make_feedback,
+    make_form,
+    make_participant,
+    make_slot,
+    make_staff_user,
+    make_study,
+)
 from workbench import create_app
 from workbench.auth.models import ApiToken, Role
 from workbench.auth.services import create_api_token
 from workbench.customers.models import Customer
 from workbench.db import get_database
 from workbench.feedback.models import Feedback
+from workbench.outbox.models import MessageStatus, OutboxAttachment
+from workbench.outbox.services import Attachment, queue_message
 
 ADMIN, RESEARCHER, PRODUCT_OWNER, VIEWER = (
     Role.ADMIN,
@@ -32,7 +42,7 @@ ADMIN, RESEARCHER, PRODUCT_OWNER, VIEWER = (
 EVERYONE = frozenset(Role)
 
 # Pages anyone may open without logging in, and machine endpoints with their own checks.
-PUBLIC_BLUEPRINTS = {"public_feedback", "api", "health"}
+PUBLIC_BLUEPRINTS = {"public_feedback", "api", "health", "participation"}
 PUBLIC_ENDPOINTS = {"static", "auth.login"}
 # Pages for any logged-in staff user, protected by login_required alone (no role check).
 LOGIN_ONLY = {"auth.home", "auth.logout"}
@@ -59,6 +69,25 @@ EXPECTED_ROLES: dict[str, frozenset[Role]] = {
     "customers.export": frozenset({ADMIN, RESEARCHER}),
     "customers.erase": frozenset({ADMIN, RESEARCHER}),
     "customers.change_consent": frozenset({ADMIN, RESEARCHER}),
+    "outbox.index": frozenset({ADMIN, RESEARCHER}),
+    "outbox.detail": frozenset({ADMIN, RESEARCHER}),
+    "outbox.attachment": frozenset({ADMIN, RESEARCHER}),
+    "outbox.retry": frozenset({ADMIN, RESEARCHER}),
+    "studies.index": frozenset({ADMIN, RESEARCHER}),
+    "studies.new": frozenset({ADMIN, RESEARCHER}),
+    "studies.detail": frozenset({ADMIN, RESEARCHER}),
+    "studies.edit": frozenset({ADMIN, RESEARCHER}),
+    "studies.change_status": frozenset({ADMIN, RESEARCHER}),
+    "studies.recruitment_settings": frozenset({ADMIN}),
+    "recruiting.screener": frozenset({ADMIN, RESEARCHER}),
+    "recruiting.screener_count": frozenset({ADMIN, RESEARCHER}),
+    "recruiting.recruit": frozenset({ADMIN, RESEARCHER}),
+    "recruiting.invite_all": frozenset({ADMIN, RESEARCHER}),
+    "recruiting.add_participant": frozenset({ADMIN, RESEARCHER}),
+    "recruiting.drop_participant": frozenset({ADMIN, RESEARCHER}),
+    "recruiting.invite_one": frozenset({ADMIN, RESEARCHER}),
+    "recruiting.add_slot": frozenset({ADMIN, RESEARCHER}),
+    "recruiting.cancel_slot": frozenset({ADMIN, RESEARCHER}),
 }
 
 
@@ -104,12 +133,30 @@ def url_values(app) -> dict[str, int]:
         form = make_form(db_session)
         other_user = make_staff_user(db_session, role=Role.VIEWER)
         token, _plain = create_api_token(db_session, "access-test")
+        message = queue_message(
+            db_session,
+            kind="access_test",
+            to_address=customer.email,
+            subject="Access test",
+            body_text="Hej!",
+            attachments=[Attachment("invite.ics", "text/calendar", "BEGIN:VCALENDAR")],
+        )
+        message.status = MessageStatus.FAILED  # a failed message may be sent again
+        attachment_id = db_session.exec(select(OutboxAttachment.id)).one()
+        study = make_study(db_session)
+        participant = make_participant(db_session, study, customer)
+        slot = make_slot(db_session, study)
         return {
             "customer_id": customer.id,
             "feedback_id": feedback.id,
             "form_id": form.id,
             "user_id": other_user.id,
             "token_id": token.id,
+            "message_id": message.id,
+            "attachment_id": attachment_id,
+            "study_id": study.id,
+            "participant_id": participant.id,
+            "slot_id": slot.id,
         }
 
 

@@ -23,6 +23,16 @@ SERVICE_MODULE_NAMES = {
     "clustering.py",
     "addresses.py",
     "paging.py",
+    "lifecycle.py",
+    "screening.py",
+    "recruitment.py",
+    "settings.py",
+    "invitations.py",
+    "scheduling.py",
+    "messages.py",
+    "calendar.py",
+    "discovery.py",
+    "sending.py",
 }
 NLP_FORBIDDEN = {"flask", "sqlmodel", "sqlalchemy", "workbench"}
 

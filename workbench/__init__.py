@@ -58,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from workbench.health import blueprint as health_blueprint
     from workbench.outbox.views import blueprint as outbox_blueprint
     from workbench.studies.public_views import blueprint as participation_blueprint
+    from workbench.studies.recruitment_views import blueprint as recruiting_blueprint
     from workbench.studies.views import blueprint as studies_blueprint
 
     for blueprint in (
@@ -69,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api_blueprint,
         outbox_blueprint,
         studies_blueprint,
+        recruiting_blueprint,
         participation_blueprint,
     ):
         app.register_blueprint(blueprint)

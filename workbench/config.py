@@ -30,6 +30,10 @@ DEFAULTS: dict[str, Any] = {
     # Flask-WTF would reload WTForms' own catalogue on every message (0.4 ms a public POST);
     # every message a customer can see is ours and translated through Flask-Babel instead.
     "WTF_I18N_ENABLED": False,
+    # Outgoing e-mail: smtp://, smtp+starttls:// or smtps://[user:password@]host[:port].
+    # Empty: nothing is sent; messages are kept and readable on the staff outbox page.
+    "SMTP_URL": "",
+    "MAIL_FROM": "Workbench <workbench@localhost>",
 }
 
 # Environment variables that hold integers rather than strings.

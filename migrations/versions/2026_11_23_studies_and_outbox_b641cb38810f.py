@@ -64,6 +64,7 @@ def upgrade() -> None:
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('research_goal', sa.Text(), nullable=False),
     sa.Column('method', sa.Enum('moderated_in_person', 'moderated_remote', 'unmoderated', name='studymethod', native_enum=False, length=32), nullable=False),
+    sa.Column('meeting_link', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('target_participants', sa.Integer(), nullable=False),
     sa.Column('over_recruit_factor', sa.Float(), nullable=False),
     sa.Column('incentive_kind', sa.Enum('loyalty_points', 'gift', 'voucher', name='incentivekind', native_enum=False, length=32), nullable=False),

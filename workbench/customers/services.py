@@ -266,6 +266,62 @@ def export_customer(session: Session, customer_id: int, *, now: datetime) -> dic
         },
         "consents": [record.model_dump(mode="json") for record in profile.consent_history],
         "feedback": [item.model_dump(mode="json") for item in profile.feedback],
+        **research_records(session, customer_id),
+    }
+
+
+def research_records(session: Session, customer_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Study places, bookings and e-mail held about a customer, for the export."""
+    # Imported here: studies and the outbox build on the register, not the other way round.
+    from workbench.outbox.models import OutboxMessage
+    from workbench.studies.models import Booking, SessionSlot, Study, StudyParticipant
+
+    places = session.execute(
+        sa.select(StudyParticipant, Study.title)
+        .join(Study, Study.id == StudyParticipant.study_id)
+        .where(StudyParticipant.customer_id == customer_id)
+        .order_by(StudyParticipant.id)
+    ).all()
+    studies = []
+    for place, title in places:
+        bookings = session.execute(
+            sa.select(Booking, SessionSlot.starts_at)
+            .join(SessionSlot, SessionSlot.id == Booking.slot_id)
+            .where(Booking.participant_id == place.id)
+            .order_by(Booking.id)
+        ).all()
+        studies.append(
+            {
+                "study": title,
+                "status": place.status.value,
+                "reason": place.reason,
+                "invited_at": place.invited_at.isoformat() if place.invited_at else None,
+                "responded_at": place.responded_at.isoformat() if place.responded_at else None,
+                "bookings": [
+                    {
+                        "starts_at": starts_at.isoformat(),
+                        "booked_at": booking.booked_at.isoformat(),
+                        "cancelled_at": booking.cancelled_at.isoformat()
+                        if booking.cancelled_at
+                        else None,
+                    }
+                    for booking, starts_at in bookings
+                ],
+            }
+        )
+    messages = session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.customer_id == customer_id)
+        .order_by(OutboxMessage.id)
+    ).all()
+    return {
+        "studies": studies,
+        "messages": [
+            message.model_dump(
+                mode="json", include={"kind", "subject", "body_text", "status", "created_at"}
+            )
+            for message in messages
+        ],
     }
 
 

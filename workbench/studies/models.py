@@ -52,6 +52,7 @@ class Study(SQLModel, table=True):
     title: str = Field(max_length=200)
     research_goal: str = Field(default="", sa_type=sa.Text)
     method: StudyMethod = Field(default=StudyMethod.REMOTE, sa_type=enum_column(StudyMethod))
+    meeting_link: str = Field(default="", max_length=500)
     target_participants: int = 6
     over_recruit_factor: float = 1.5
     incentive_kind: IncentiveKind = Field(

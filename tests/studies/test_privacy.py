@@ -1,0 +1,45 @@
+"""A participant's study places, bookings and letters are in their export and go with erasure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from tests.factories import make_slot
+from tests.studies.conftest import MAILING, letters, token_in
+from workbench.customers.services import erase_customer, export_customer
+from workbench.db import utcnow
+from workbench.outbox.models import OutboxAttachment, OutboxMessage
+from workbench.studies.invitations import accept_invitation, invite_participant, open_invitation
+from workbench.studies.models import Booking, InvitationToken, StudyParticipant
+from workbench.studies.scheduling import book_slot
+
+
+def booked(session, recruited):
+    now = utcnow()
+    invite_participant(session, recruited.participant, MAILING, now=now)
+    invitation = open_invitation(session, token_in(letters(session, "invitation")[0]), now=now)
+    accept_invitation(session, invitation, now=now)
+    slot = make_slot(session, recruited.study, starts_at=now + timedelta(days=4))
+    book_slot(session, invitation, slot.id, MAILING, now=now)
+    return slot
+
+
+def test_the_export_holds_study_places_bookings_and_letters(session, recruited):
+    slot = booked(session, recruited)
+    data = export_customer(session, recruited.participant.customer_id, now=utcnow())
+    (place,) = data["studies"]
+    assert place["study"] == recruited.study.title and place["status"] == "accepted"
+    assert place["bookings"][0]["starts_at"] == slot.starts_at.isoformat()
+    kinds = [message["kind"] for message in data["messages"]]
+    assert kinds == ["invitation", "confirmation", "reminder"]
+
+
+def test_erasure_removes_places_bookings_links_and_letters(session, recruited):
+    booked(session, recruited)
+    customer_id = recruited.participant.customer_id
+    erase_customer(session, customer_id, erased_by_id=None)
+    session.commit()
+    for model in (StudyParticipant, Booking, InvitationToken, OutboxMessage, OutboxAttachment):
+        assert session.exec(select(model)).all() == [], model.__name__
