@@ -7,19 +7,22 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from workbench.auth.models import Role, StaffUser
 from workbench.auth.services import hash_password
 from workbench.customers.models import ConsentKind, ConsentRecord, ConsentSource, Customer
 from workbench.db import utcnow
 from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
+from workbench.issues.models import Issue, IssueKind
 from workbench.studies.models import (
     IncentiveKind,
+    Observation,
     ParticipantStatus,
     SessionSlot,
     Study,
     StudyParticipant,
+    StudySession,
     StudyStatus,
     StudyTask,
 )
@@ -252,3 +255,42 @@ def make_slot(session: Session, study: Study, **overrides: Any) -> SessionSlot:
     session.add(slot)
     session.flush()
     return slot
+
+
+def make_study_session(
+    session: Session, study: Study, participant: StudyParticipant | None = None, **overrides: Any
+) -> StudySession:
+    """A session for a participant (made if not given), numbered P1, P2 … within the study."""
+    if participant is None:
+        participant = make_participant(session, study, status=ParticipantStatus.ACCEPTED)
+    taken = session.exec(select(StudySession).where(StudySession.study_id == study.id)).all()
+    values = {
+        "study_id": study.id,
+        "participant_id": participant.id,
+        "pseudonym": f"P{len(taken) + 1}",
+    }
+    values.update(overrides)
+    study_session = StudySession(**values)
+    session.add(study_session)
+    session.flush()
+    return study_session
+
+
+def make_observation(
+    session: Session, study_session: StudySession, **overrides: Any
+) -> Observation:
+    values = {"session_id": study_session.id, "note": "Could not find the button", "severity": 3}
+    values.update(overrides)
+    observation = Observation(**values)
+    session.add(observation)
+    session.flush()
+    return observation
+
+
+def make_issue(session: Session, **overrides: Any) -> Issue:
+    values = {"title": f"Issue {_next()}", "kind": IssueKind.USABILITY, "severity": 3}
+    values.update(overrides)
+    issue = Issue(**values)
+    session.add(issue)
+    session.flush()
+    return issue

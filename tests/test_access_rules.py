@@ -19,10 +19,13 @@ from tests.factories import (
     make_customer,
     make_feedback,
     make_form,
+    make_issue,
+    make_observation,
     make_participant,
     make_slot,
     make_staff_user,
     make_study,
+    make_study_session,
 )
 from workbench import create_app
 from workbench.auth.models import ApiToken, Role
@@ -32,6 +35,7 @@ from workbench.db import get_database
 from workbench.feedback.models import Feedback
 from workbench.outbox.models import MessageStatus, OutboxAttachment
 from workbench.outbox.services import Attachment, queue_message
+from workbench.studies.models import ParticipantStatus, StudyTask
 
 ADMIN, RESEARCHER, PRODUCT_OWNER, VIEWER = (
     Role.ADMIN,
@@ -88,6 +92,26 @@ EXPECTED_ROLES: dict[str, frozenset[Role]] = {
     "recruiting.invite_one": frozenset({ADMIN, RESEARCHER}),
     "recruiting.add_slot": frozenset({ADMIN, RESEARCHER}),
     "recruiting.cancel_slot": frozenset({ADMIN, RESEARCHER}),
+    "issues.index": EVERYONE,
+    "issues.detail": EVERYONE,
+    "issues.new": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
+    "issues.edit": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
+    "issues.change_status": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
+    "issues.merge": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
+    "issues.observation_issue": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
+    "issues.unlink_observation": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
+    "reports.report": EVERYONE,
+    "reports.markdown": EVERYONE,
+    "reports.csv": EVERYONE,
+    "sessions.index": frozenset({ADMIN, RESEARCHER}),
+    "sessions.start": frozenset({ADMIN, RESEARCHER}),
+    "sessions.no_show": frozenset({ADMIN, RESEARCHER}),
+    "sessions.run": frozenset({ADMIN, RESEARCHER}),
+    "sessions.task_result": frozenset({ADMIN, RESEARCHER}),
+    "sessions.observe": frozenset({ADMIN, RESEARCHER}),
+    "sessions.edit_observation": frozenset({ADMIN, RESEARCHER}),
+    "sessions.delete_observation": frozenset({ADMIN, RESEARCHER}),
+    "sessions.complete": frozenset({ADMIN, RESEARCHER}),
 }
 
 
@@ -146,6 +170,11 @@ def url_values(app) -> dict[str, int]:
         study = make_study(db_session)
         participant = make_participant(db_session, study, customer)
         slot = make_slot(db_session, study)
+        ran = make_participant(db_session, study, status=ParticipantStatus.ACCEPTED)
+        study_session = make_study_session(db_session, study, ran)
+        observation = make_observation(db_session, study_session)
+        task = db_session.exec(select(StudyTask).where(StudyTask.study_id == study.id)).first()
+        issue = make_issue(db_session)
         return {
             "customer_id": customer.id,
             "feedback_id": feedback.id,
@@ -157,6 +186,10 @@ def url_values(app) -> dict[str, int]:
             "study_id": study.id,
             "participant_id": participant.id,
             "slot_id": slot.id,
+            "session_id": study_session.id,
+            "observation_id": observation.id,
+            "task_id": task.id,
+            "issue_id": issue.id,
         }
 
 

@@ -33,6 +33,13 @@ SERVICE_MODULE_NAMES = {
     "calendar.py",
     "discovery.py",
     "sending.py",
+    "sessions.py",
+    "observations.py",
+    "report.py",
+    "report_export.py",
+    "evidence.py",
+    "priority.py",
+    "listing.py",
 }
 NLP_FORBIDDEN = {"flask", "sqlmodel", "sqlalchemy", "workbench"}
 

@@ -103,6 +103,7 @@ def test_demo_loads_once_and_a_second_run_changes_nothing(runner, session, clien
     items = {(json.loads(line)["source"], json.loads(line)["external_id"]) for line in lines}
     assert created["feedback"] == len(items) >= 300
     assert created["users"] == len(Role)
+    assert created["studies"] == 1
     password = re.search(r"password: (\S+)", first.stdout).group(1)
     assert len(password) >= 12 and password != "workbench-demo"
     counts = row_counts(session)
@@ -111,7 +112,9 @@ def test_demo_loads_once_and_a_second_run_changes_nothing(runner, session, clien
 
     second = invoke(runner, "demo")
     assert second.exit_code == 0, second.output
-    assert last_json(second) == {"created": {"forms": 0, "customers": 0, "feedback": 0, "users": 0}}
+    assert last_json(second) == {
+        "created": {"forms": 0, "customers": 0, "feedback": 0, "users": 0, "studies": 0}
+    }
     assert row_counts(session) == counts
 
     [form] = read(session, select(FeedbackForm).where(FeedbackForm.slug == "feedback"))

@@ -56,9 +56,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from workbench.feedback.public_views import blueprint as public_feedback_blueprint
     from workbench.feedback.views import blueprint as feedback_blueprint
     from workbench.health import blueprint as health_blueprint
+    from workbench.issues.views import blueprint as issues_blueprint
     from workbench.outbox.views import blueprint as outbox_blueprint
     from workbench.studies.public_views import blueprint as participation_blueprint
     from workbench.studies.recruitment_views import blueprint as recruiting_blueprint
+    from workbench.studies.report_views import blueprint as reports_blueprint
+    from workbench.studies.session_views import blueprint as sessions_blueprint
     from workbench.studies.views import blueprint as studies_blueprint
 
     for blueprint in (
@@ -71,6 +74,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         outbox_blueprint,
         studies_blueprint,
         recruiting_blueprint,
+        sessions_blueprint,
+        reports_blueprint,
+        issues_blueprint,
         participation_blueprint,
     ):
         app.register_blueprint(blueprint)

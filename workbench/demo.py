@@ -1,4 +1,4 @@
-"""Demo data: two forms, 60 customers, 330 feedback items and one staff user per role.
+"""Demo data: two forms, 60 customers, 330 feedback items, one staff user per role and a study.
 
 Loading twice changes nothing: every object is created only when missing. Dates in the
 fixtures are moved forward so that the fixture's anchor date falls on today, which keeps
@@ -24,6 +24,7 @@ from workbench.feedback.intake import FeedbackInput, store_feedback
 from workbench.feedback.models import Channel, FeedbackForm, JourneyStage
 from workbench.feedback.services import FormDefinition, save_form
 from workbench.importing import open_rows, parse_date
+from workbench.studies.demo import load_demo_study
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DEMO_USERS = {role: f"{role.value.replace('_', '-')}@example.com" for role in Role}
@@ -35,6 +36,7 @@ class DemoSummary:
     customers: int = 0
     feedback: int = 0
     users: int = 0
+    studies: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -42,6 +44,7 @@ class DemoSummary:
             "customers": self.customers,
             "feedback": self.feedback,
             "users": self.users,
+            "studies": self.studies,
         }
 
 
@@ -117,4 +120,8 @@ def load_demo(
             )
             summary.users += 1
     session.flush()
+    researcher = session.exec(
+        select(StaffUser).where(StaffUser.email == DEMO_USERS[Role.RESEARCHER])
+    ).one()
+    summary.studies = load_demo_study(session, now=utcnow(), actor_id=researcher.id)
     return summary

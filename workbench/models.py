@@ -10,19 +10,25 @@ from workbench.customers.models import (
 )
 from workbench.db import metadata
 from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
+from workbench.issues.models import Issue, IssueEvent, IssueKind, IssueStatus
 from workbench.outbox.models import MessageStatus, OutboxAttachment, OutboxMessage
 from workbench.studies.models import (
     Booking,
     IncentiveKind,
     InvitationToken,
+    Observation,
     ParticipantStatus,
     RecruitmentSettings,
     SessionSlot,
+    SessionStatus,
     Study,
     StudyMethod,
     StudyParticipant,
+    StudySession,
     StudyStatus,
     StudyTask,
+    TaskOutcome,
+    TaskResult,
 )
 
 __all__ = [
@@ -38,19 +44,28 @@ __all__ = [
     "FeedbackForm",
     "IncentiveKind",
     "InvitationToken",
+    "Issue",
+    "IssueEvent",
+    "IssueKind",
+    "IssueStatus",
     "JourneyStage",
     "MessageStatus",
+    "Observation",
     "OutboxAttachment",
     "OutboxMessage",
     "ParticipantStatus",
     "RecruitmentSettings",
     "Role",
     "SessionSlot",
+    "SessionStatus",
     "StaffUser",
     "Study",
     "StudyMethod",
     "StudyParticipant",
+    "StudySession",
     "StudyStatus",
     "StudyTask",
+    "TaskOutcome",
+    "TaskResult",
     "metadata",
 ]

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from tests.factories import make_slot
 from tests.studies.conftest import MAILING, letters, token_in
+from workbench.customers.models import Customer
 from workbench.customers.services import erase_customer, export_customer
 from workbench.db import utcnow
 from workbench.outbox.models import OutboxAttachment, OutboxMessage
@@ -43,3 +44,15 @@ def test_erasure_removes_places_bookings_links_and_letters(session, recruited):
     session.commit()
     for model in (StudyParticipant, Booking, InvitationToken, OutboxMessage, OutboxAttachment):
         assert session.exec(select(model)).all() == [], model.__name__
+
+
+def test_completed_sessions_count_towards_loyalty(session, recruited):
+    from workbench.customers.services import build_rows
+    from workbench.studies.models import ParticipantStatus
+
+    customer = session.get(Customer, recruited.participant.customer_id)
+    before = build_rows(session, [customer], utcnow())[0].loyalty.engagement
+    recruited.participant.status = ParticipantStatus.COMPLETED
+    session.flush()
+    after = build_rows(session, [customer], utcnow())[0].loyalty.engagement
+    assert after == before + 3.0  # one of five engagements: 15 points / 5

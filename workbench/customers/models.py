@@ -41,6 +41,9 @@ class Customer(SQLModel, table=True):
     orders_count: int = 0
     total_spend: Decimal = Field(default=Decimal("0"), sa_type=sa.Numeric(12, 2))
     do_not_contact: bool = False
+    # Research history, kept on the customer so that recruitment and loyalty can read it.
+    last_participated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    no_show_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -145,9 +145,28 @@ def engagement_counts(session: Session, customer_ids: list[int]) -> dict[int, li
     return ratings
 
 
+def sessions_taken_part_in(session: Session, customer_ids: list[int]) -> dict[int, int]:
+    """Per customer, how many user-test sessions they completed (loyalty's engagement part)."""
+    from workbench.studies.models import ParticipantStatus, StudyParticipant
+
+    counts = dict.fromkeys(customer_ids, 0)
+    if not customer_ids:
+        return counts
+    query = (
+        sa.select(StudyParticipant.customer_id, sa.func.count())
+        .where(StudyParticipant.customer_id.in_(customer_ids))
+        .where(StudyParticipant.status == ParticipantStatus.COMPLETED)
+        .group_by(StudyParticipant.customer_id)
+    )
+    for customer_id, count in session.execute(query):
+        counts[customer_id] = count
+    return counts
+
+
 def build_rows(session: Session, customers: list[Customer], now: datetime) -> list[CustomerRow]:
     ids = [customer.id for customer in customers]
     feedback_ratings = engagement_counts(session, ids)
+    sessions_taken = sessions_taken_part_in(session, ids)
     consents = current_consents(session, ids)
     rows = []
     for customer in customers:
@@ -159,7 +178,7 @@ def build_rows(session: Session, customers: list[Customer], now: datetime) -> li
                     first_purchase_at=customer.first_purchase_at,
                     last_purchase_at=customer.last_purchase_at,
                     orders_count=customer.orders_count,
-                    engagement_count=len(given),
+                    engagement_count=len(given) + sessions_taken[customer.id],
                     now=now,
                 ),
                 satisfaction=satisfaction([r for r in given if r is not None]),

@@ -43,6 +43,8 @@ class ParticipantStatus(StrEnum):
     CANCELLED = "cancelled"  # said yes, then cancelled
     WITHDRAWN = "withdrawn"  # withdrew research consent
     DROPPED = "dropped"  # taken off the list by a researcher
+    COMPLETED = "completed"  # took part in their session
+    NO_SHOW = "no_show"  # did not come to their session
 
 
 class Study(SQLModel, table=True):
@@ -174,3 +176,77 @@ class RecruitmentSettings(SQLModel, table=True):
     max_studies_per_year: int = 2
     invitation_valid_days: int = 21
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SessionStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+
+class TaskOutcome(StrEnum):
+    SUCCESS = "success"
+    PARTIAL = "partial"
+    FAIL = "fail"
+    SKIPPED = "skipped"
+
+
+class StudySession(SQLModel, table=True):
+    """One participant's session as it is run; staff see the pseudonym (P1, P2, ...)."""
+
+    __tablename__ = "study_sessions"
+    __table_args__ = (sa.UniqueConstraint("study_id", "pseudonym"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="studies.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(
+        foreign_key="study_participants.id", unique=True, ondelete="CASCADE"
+    )
+    slot_id: int | None = Field(default=None, foreign_key="session_slots.id", ondelete="SET NULL")
+    pseudonym: str = Field(max_length=10)
+    status: SessionStatus = Field(
+        default=SessionStatus.IN_PROGRESS, sa_type=enum_column(SessionStatus)
+    )
+    moderator_id: int | None = Field(
+        default=None, foreign_key="staff_users.id", ondelete="SET NULL"
+    )
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    incentive_given_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    notes: str = Field(default="", sa_type=sa.Text)
+
+
+class TaskResult(SQLModel, table=True):
+    __tablename__ = "task_results"
+    __table_args__ = (sa.UniqueConstraint("session_id", "task_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="study_sessions.id", index=True, ondelete="CASCADE")
+    task_id: int = Field(foreign_key="study_tasks.id", index=True, ondelete="CASCADE")
+    outcome: TaskOutcome = Field(sa_type=enum_column(TaskOutcome))
+    seconds: int | None = None
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Observation(SQLModel, table=True):
+    """Something a participant struggled with (or said), logged while they worked."""
+
+    __tablename__ = "observations"
+    __table_args__ = (sa.CheckConstraint("severity BETWEEN 0 AND 4", name="severity_range"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="study_sessions.id", index=True, ondelete="CASCADE")
+    task_id: int | None = Field(default=None, foreign_key="study_tasks.id", ondelete="SET NULL")
+    note: str = Field(sa_type=sa.Text)
+    severity: int = 2
+    tags: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    is_quote: bool = False
+    # Only ever true when the participant had consented to publishing quotes when it was set.
+    publishable: bool = False
+    issue_id: int | None = Field(
+        default=None, foreign_key="issues.id", index=True, ondelete="SET NULL"
+    )
+    created_by_id: int | None = Field(
+        default=None, foreign_key="staff_users.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -48,6 +48,7 @@ HOLDING_PLACE = (
     ParticipantStatus.SHORTLISTED,
     ParticipantStatus.INVITED,
     ParticipantStatus.ACCEPTED,
+    ParticipantStatus.COMPLETED,  # took part: their place is filled for good
 )
 #: What a researcher may drop: anyone not yet accepted (an invited person's link stops working).
 DROPPABLE = (ParticipantStatus.SHORTLISTED, ParticipantStatus.WAITLISTED, ParticipantStatus.INVITED)

@@ -24,6 +24,7 @@ from workbench.studies.forms import (
 from workbench.studies.lifecycle import ALLOWED_MOVES
 from workbench.studies.messages import local_time
 from workbench.studies.models import IncentiveKind, ParticipantStatus, StudyMethod, StudyStatus
+from workbench.studies.report import study_discovery
 from workbench.studies.scheduling import study_calendar
 from workbench.studies.screening import ScreenerRules, count_eligible
 from workbench.studies.settings import get_recruitment_settings, update_recruitment_settings
@@ -143,6 +144,7 @@ def detail(study_id: int):
         add_form=AddParticipantForm(),
         action_form=ActionForm(),
         statuses=ParticipantStatus,
+        discovery=study_discovery(session, study),
     )
 
 
