@@ -113,6 +113,16 @@ def test_a_moderator_runs_a_session_with_the_keyboard(live_app, live_server, pag
     assert observations.count() == 3
     assert "4 · catastrophe" in observations.nth(0).inner_text()
 
+    # Two observations become issues: the first (the oldest, last in the list) a new issue with
+    # a title, the second a new issue titled from its note.
+    oldest = observations.nth(2)
+    oldest.get_by_label("Title of the new issue").fill("Address form hidden under Settings")
+    oldest.get_by_role("button", name="New issue").click()
+    page.wait_for_url(re.compile(r"/sessions/\d+"))
+    page.locator(".observations > li").nth(1).get_by_role("button", name="New issue").click()
+    page.wait_for_url(re.compile(r"/sessions/\d+"))
+    assert page.get_by_text("Evidence for issue #").count() == 2
+
     page.get_by_role("button", name="Complete session").click()
     page.wait_for_url(f"{live_server}/studies/{study_id}/sessions")
     assert "P1 completed" in page.locator(".flashes").inner_text()
@@ -135,3 +145,14 @@ def test_a_moderator_runs_a_session_with_the_keyboard(live_app, live_server, pag
         assert [o.task_id for o in notes] == [results[1].task_id, None, None]
         customer = session.get(Customer, customer_id)
         assert customer.last_participated_at == study_session.ended_at
+        assert [o.issue_id is not None for o in notes] == [True, True, False]
+
+    # The report shows both issues, each hit by the one participant, and the discovery estimate
+    # (which honestly says one session is too few to estimate from).
+    page.goto(f"{live_server}/studies/{study_id}/report")
+    issues_table = page.locator("#issues-table").inner_text()
+    assert "Address form hidden under Settings" in issues_table
+    assert "Button label read as a link" in issues_table
+    assert issues_table.count("1 of 1") == 2
+    assert "at least 2 participants" in page.locator("#discovery-sentence").inner_text()
+    assert "Greta" not in page.content()
