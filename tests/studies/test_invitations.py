@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from tests.factories import make_consent, make_customer, make_participant, make_slot
 from tests.studies.conftest import MAILING, letters, token_in
-from workbench.customers.models import ConsentKind, ConsentRecord, ConsentSource
+from workbench.customers.models import ConsentKind, ConsentRecord, ConsentSource, Customer
 from workbench.db import utcnow
 from workbench.errors import InvalidTransition, ValidationFailed
 from workbench.studies.invitations import (
@@ -192,3 +192,24 @@ def test_withdrawing_records_the_consent_cancels_the_booking_and_closes_the_link
     assert len(letters(session, "cancellation")) == 1
     with pytest.raises(InvitationUnavailable):
         open_invitation(session, token, now=now)
+
+
+def test_withdrawing_closes_the_customers_places_in_other_studies_too(session, recruited):
+    from tests.factories import make_study
+    from workbench.outbox.models import MessageStatus
+
+    token, _ = invite(session, recruited)
+    other_study = make_study(session)
+    customer = session.get(Customer, recruited.participant.customer_id)
+    elsewhere = make_participant(session, other_study, customer)
+    invite_participant(session, elsewhere, MAILING, now=utcnow())
+    other_letter = letters(session, "invitation")[-1]
+    now = utcnow()
+    withdraw_research_consent(
+        session, open_invitation(session, token, now=now), MAILING, now=now, wording_version="v"
+    )
+    assert elsewhere.status is ParticipantStatus.WITHDRAWN
+    session.refresh(other_letter)
+    assert other_letter.status is MessageStatus.CANCELLED
+    with pytest.raises(InvitationUnavailable):
+        open_invitation(session, token_in(other_letter), now=now)

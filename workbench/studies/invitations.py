@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from workbench.customers.models import ConsentKind, ConsentSource, Customer
 from workbench.customers.services import record_consent
 from workbench.errors import InvalidTransition, NotFound, ValidationFailed
+from workbench.outbox.models import MessageStatus, OutboxMessage
 from workbench.outbox.services import queue_message
 from workbench.studies.messages import compose, incentive_text, letter_language, method_text
 from workbench.studies.models import (
@@ -31,6 +32,12 @@ TOKEN_BYTES = 32
 OPEN_STUDY_STATUSES = (StudyStatus.RECRUITING, StudyStatus.FIELDWORK)
 INVITABLE = (ParticipantStatus.SHORTLISTED, ParticipantStatus.WAITLISTED, ParticipantStatus.INVITED)
 # People who said no or left keep their link only to see that they are off the list.
+OPEN_PLACES = (
+    ParticipantStatus.SHORTLISTED,
+    ParticipantStatus.WAITLISTED,
+    ParticipantStatus.INVITED,
+    ParticipantStatus.ACCEPTED,
+)
 ANSWERABLE = (
     ParticipantStatus.INVITED,
     ParticipantStatus.ACCEPTED,
@@ -235,3 +242,38 @@ def withdraw_research_consent(
     revoke_tokens(session, participant, now=now)
     session.flush()
     offer_place_to_waitlist(session, invitation.study, mailing, now=now)
+    _withdraw_everywhere_else(session, invitation, mailing, now=now)
+
+
+def _withdraw_everywhere_else(
+    session: Session, invitation: Invitation, mailing: Mailing, *, now: datetime
+) -> None:
+    """Consent is for research as a whole: the customer's other open places close too."""
+    from workbench.studies.scheduling import cancel_booking
+
+    others = session.exec(
+        select(StudyParticipant)
+        .where(StudyParticipant.customer_id == invitation.customer.id)
+        .where(StudyParticipant.id != invitation.participant.id)
+        .where(StudyParticipant.status.in_(OPEN_PLACES))
+    ).all()
+    for other in others:
+        study = session.get(Study, other.study_id)
+        elsewhere = Invitation(
+            participant=other, study=study, customer=invitation.customer, token=invitation.token
+        )
+        # A booked session is cancelled with a calendar update, so no stale event remains.
+        cancel_booking(session, elsewhere, mailing, now=now, offer_place=False)
+        other.status = ParticipantStatus.WITHDRAWN
+        other.responded_at = now
+        session.add(other)
+        revoke_tokens(session, other, now=now)
+    # Invitations and reminders not sent yet are not sent at all.
+    session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.customer_id == invitation.customer.id)
+        .where(OutboxMessage.status == MessageStatus.PENDING)
+        .where(OutboxMessage.kind.in_(("invitation", "reminder")))
+        .values(status=MessageStatus.CANCELLED)
+    )
+    session.flush()
