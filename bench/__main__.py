@@ -13,7 +13,7 @@ import platform
 import time
 from pathlib import Path
 
-from bench import api_load, form_load, import_feedback, language, topics
+from bench import api_load, form_load, import_feedback, language, topics, transparency
 from nlp.representation import semantic_available
 
 
@@ -26,12 +26,14 @@ def main() -> None:
     report["results"]["import_100k_csv"] = import_feedback.run(100_000)
     report["results"]["api_1000_posts_20_clients"] = api_load.run()
     report["results"]["public_form_post_32_clients"] = form_load.run()
+    report["results"]["transparency_page_32_clients"] = transparency.run()
     postgres = os.environ.get("WORKBENCH_BENCH_DATABASE_URL")
     if postgres:
         results = report["results"]
         results["import_100k_csv_postgres"] = import_feedback.run(100_000, postgres)
         results["api_1000_posts_20_clients_postgres"] = api_load.run(database_url=postgres)
         results["public_form_post_32_clients_postgres"] = form_load.run(database_url=postgres)
+        results["transparency_page_32_clients_postgres"] = transparency.run(database_url=postgres)
     report["seconds"] = round(time.perf_counter() - started, 1)
     text = json.dumps(report, indent=2)
     results = Path(__file__).parent / "results"

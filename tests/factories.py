@@ -15,6 +15,7 @@ from workbench.customers.models import ConsentKind, ConsentRecord, ConsentSource
 from workbench.db import utcnow
 from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
 from workbench.issues.models import Issue, IssueKind
+from workbench.jobs.models import JobStatus
 from workbench.studies.models import (
     IncentiveKind,
     Observation,
@@ -26,6 +27,7 @@ from workbench.studies.models import (
     StudyStatus,
     StudyTask,
 )
+from workbench.topics.models import FeedbackTopic, Topic, TopicRun, TopicVersion
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
@@ -294,3 +296,47 @@ def make_issue(session: Session, **overrides: Any) -> Issue:
     session.add(issue)
     session.flush()
     return issue
+
+
+def make_topic_run(
+    session: Session,
+    assignments: dict[str, list[Feedback]] | None = None,
+    *,
+    current: bool = True,
+    topics: dict[str, Topic] | None = None,
+    **overrides: Any,
+) -> tuple[TopicRun, dict[str, Topic]]:
+    """A finished run; ``assignments`` maps a label to its feedback (a new topic per label,
+    unless ``topics`` gives the identity to reuse). Returns the run and the topics by label."""
+    if current:
+        for earlier in session.exec(select(TopicRun).where(TopicRun.is_current.is_(True))):
+            earlier.is_current = False
+            session.add(earlier)
+    values = {"status": JobStatus.SUCCEEDED, "is_current": current, "finished_at": utcnow()}
+    values.update(overrides)
+    run = TopicRun(**values)
+    session.add(run)
+    session.flush()
+    topics = dict(topics or {})
+    for number, (label, items) in enumerate((assignments or {}).items()):
+        topic = topics.get(label)
+        if topic is None:
+            topic = Topic()
+            session.add(topic)
+            session.flush()
+            topics[label] = topic
+        session.add(
+            TopicVersion(
+                run_id=run.id,
+                topic_id=topic.id,
+                engine_topic=number,
+                label=label,
+                keywords=[[word, 1.0] for word in label.split()[:3]],
+                size=len(items),
+                representative_feedback_ids=[item.id for item in items[:3]],
+            )
+        )
+        for item in items:
+            session.add(FeedbackTopic(run_id=run.id, feedback_id=item.id, topic_id=topic.id))
+    session.flush()
+    return run, topics

@@ -33,9 +33,11 @@ from workbench.auth.services import create_api_token
 from workbench.customers.models import Customer
 from workbench.db import get_database
 from workbench.feedback.models import Feedback
+from workbench.jobs.models import JobStatus
 from workbench.outbox.models import MessageStatus, OutboxAttachment
 from workbench.outbox.services import Attachment, queue_message
 from workbench.studies.models import ParticipantStatus, StudyTask
+from workbench.topics.models import Topic, TopicRun
 
 ADMIN, RESEARCHER, PRODUCT_OWNER, VIEWER = (
     Role.ADMIN,
@@ -46,7 +48,7 @@ ADMIN, RESEARCHER, PRODUCT_OWNER, VIEWER = (
 EVERYONE = frozenset(Role)
 
 # Pages anyone may open without logging in, and machine endpoints with their own checks.
-PUBLIC_BLUEPRINTS = {"public_feedback", "api", "health", "participation"}
+PUBLIC_BLUEPRINTS = {"public_feedback", "api", "health", "participation", "transparency"}
 PUBLIC_ENDPOINTS = {"static", "auth.login"}
 # Pages for any logged-in staff user, protected by login_required alone (no role check).
 LOGIN_ONLY = {"auth.home", "auth.logout"}
@@ -112,6 +114,22 @@ EXPECTED_ROLES: dict[str, frozenset[Role]] = {
     "sessions.edit_observation": frozenset({ADMIN, RESEARCHER}),
     "sessions.delete_observation": frozenset({ADMIN, RESEARCHER}),
     "sessions.complete": frozenset({ADMIN, RESEARCHER}),
+    "topics.index": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER, VIEWER}),
+    "topics.detail": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER, VIEWER}),
+    "topics.rename": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
+    "topics.merge": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
+    "topics.split": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
+    "topics.move": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
+    "topics.open_issue": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
+    "topics.link_issue": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
+    "topics.unlink_issue": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
+    "topic_runs.index": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER, VIEWER}),
+    "topic_runs.detail": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER, VIEWER}),
+    "topic_runs.start": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
+    "publication.edit": frozenset({ADMIN, PRODUCT_OWNER}),
+    "publication.add_quote": frozenset({ADMIN, PRODUCT_OWNER}),
+    "publication.approve_quote": frozenset({ADMIN, PRODUCT_OWNER}),
+    "publication.remove_quote": frozenset({ADMIN, PRODUCT_OWNER}),
 }
 
 
@@ -175,6 +193,12 @@ def url_values(app) -> dict[str, int]:
         observation = make_observation(db_session, study_session)
         task = db_session.exec(select(StudyTask).where(StudyTask.study_id == study.id)).first()
         issue = make_issue(db_session)
+        topic = Topic()
+        db_session.add(topic)
+        db_session.flush()
+        run = TopicRun(status=JobStatus.SUCCEEDED)
+        db_session.add(run)
+        db_session.flush()
         return {
             "customer_id": customer.id,
             "feedback_id": feedback.id,
@@ -190,6 +214,8 @@ def url_values(app) -> dict[str, int]:
             "observation_id": observation.id,
             "task_id": task.id,
             "issue_id": issue.id,
+            "topic_id": topic.id,
+            "run_id": run.id,
         }
 
 

@@ -40,6 +40,16 @@ SERVICE_MODULE_NAMES = {
     "evidence.py",
     "priority.py",
     "listing.py",
+    "links.py",
+    "assignments.py",
+    "browser.py",
+    "editing.py",
+    "triage.py",
+    "impact.py",
+    "publication.py",
+    "projections.py",
+    "followups.py",
+    "runs.py",
 }
 NLP_FORBIDDEN = {"flask", "sqlmodel", "sqlalchemy", "workbench"}
 

@@ -63,6 +63,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from workbench.studies.report_views import blueprint as reports_blueprint
     from workbench.studies.session_views import blueprint as sessions_blueprint
     from workbench.studies.views import blueprint as studies_blueprint
+    from workbench.topics.run_views import blueprint as topic_runs_blueprint
+    from workbench.topics.views import blueprint as topics_blueprint
+    from workbench.transparency.admin_views import blueprint as publication_blueprint
+    from workbench.transparency.views import blueprint as transparency_blueprint
 
     for blueprint in (
         health_blueprint,
@@ -77,10 +81,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         sessions_blueprint,
         reports_blueprint,
         issues_blueprint,
+        topic_runs_blueprint,
+        topics_blueprint,
+        publication_blueprint,
+        transparency_blueprint,
         participation_blueprint,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_blueprint)
+
+    from workbench.feedback.intake import on_feedback_stored
+    from workbench.topics.runs import after_feedback_stored
+
+    # New feedback from any channel gets a topic from the current run as it arrives.
+    on_feedback_stored(after_feedback_stored)
 
     from workbench.auth.access import install_login_loader
 

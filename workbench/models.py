@@ -10,7 +10,16 @@ from workbench.customers.models import (
 )
 from workbench.db import metadata
 from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
-from workbench.issues.models import Issue, IssueEvent, IssueKind, IssueStatus
+from workbench.issues.models import (
+    Issue,
+    IssueEvent,
+    IssueFeedback,
+    IssueKind,
+    IssueStatus,
+    IssueTopic,
+    PublicQuote,
+)
+from workbench.jobs.models import Job, JobStatus
 from workbench.outbox.models import MessageStatus, OutboxAttachment, OutboxMessage
 from workbench.studies.models import (
     Booking,
@@ -30,6 +39,7 @@ from workbench.studies.models import (
     TaskOutcome,
     TaskResult,
 )
+from workbench.topics.models import FeedbackTopic, Topic, TopicMove, TopicRun, TopicVersion
 
 __all__ = [
     "ApiToken",
@@ -42,18 +52,24 @@ __all__ = [
     "ErasureLog",
     "Feedback",
     "FeedbackForm",
+    "FeedbackTopic",
     "IncentiveKind",
     "InvitationToken",
     "Issue",
     "IssueEvent",
+    "IssueFeedback",
     "IssueKind",
     "IssueStatus",
+    "IssueTopic",
+    "Job",
+    "JobStatus",
     "JourneyStage",
     "MessageStatus",
     "Observation",
     "OutboxAttachment",
     "OutboxMessage",
     "ParticipantStatus",
+    "PublicQuote",
     "RecruitmentSettings",
     "Role",
     "SessionSlot",
@@ -67,5 +83,9 @@ __all__ = [
     "StudyTask",
     "TaskOutcome",
     "TaskResult",
+    "Topic",
+    "TopicMove",
+    "TopicRun",
+    "TopicVersion",
     "metadata",
 ]

@@ -350,6 +350,14 @@ def erase_customer(session: Session, customer_id: int, *, erased_by_id: int | No
     Ratings stay, detached from the person, so that aggregate figures do not change.
     """
     customer = get_customer(session, customer_id)
+    from workbench.issues.models import PublicQuote
+
+    # A published quote is the customer's words: it goes, even redacted and approved.
+    session.execute(
+        sa.delete(PublicQuote).where(
+            PublicQuote.feedback_id.in_(sa.select(Feedback.id).where(feedback_of(customer)))
+        )
+    )
     feedback_rows = session.execute(
         sa.update(Feedback)
         .where(feedback_of(customer))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -196,11 +196,33 @@ def store_feedback(
     for attempt in range(3):
         try:
             with session.begin_nested():
-                return _store_once(session, items, source, channel, language_hint)
+                stored = _store_once(session, items, source, channel, language_hint)
+            break
         except IntegrityError:
             if attempt == 2:
                 raise
-    raise AssertionError("unreachable")
+    notify_feedback_stored(session, [item.id for item in stored if item.created])
+    return stored
+
+
+FeedbackStoredHook = Callable[[Session, list[int]], object]
+_stored_hooks: list[FeedbackStoredHook] = []
+
+
+def on_feedback_stored(hook: FeedbackStoredHook) -> None:
+    """Have ``hook(session, ids)`` called whenever new feedback is stored (any channel).
+
+    Features that build on feedback (topics) register here, so that feedback never imports
+    them; a hook must not fail the caller's work.
+    """
+    if hook not in _stored_hooks:
+        _stored_hooks.append(hook)
+
+
+def notify_feedback_stored(session: Session, feedback_ids: list[int]) -> None:
+    if feedback_ids:
+        for hook in _stored_hooks:
+            hook(session, feedback_ids)
 
 
 def _store_once(

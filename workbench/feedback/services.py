@@ -13,7 +13,7 @@ from workbench.customers.models import ConsentKind, ConsentSource, Customer
 from workbench.customers.services import current_consents, find_customer, record_consent
 from workbench.db import utcnow
 from workbench.errors import Conflict, NotFound, ValidationFailed
-from workbench.feedback.intake import clean_text
+from workbench.feedback.intake import clean_text, notify_feedback_stored
 from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -184,4 +184,5 @@ def _store_submission(
                 source=ConsentSource.FORM,
             )
     session.flush()
+    notify_feedback_stored(session, [feedback.id])
     return feedback

@@ -58,6 +58,58 @@ class Issue(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # What the public transparency page shows; nothing is public until ``published``.
+    public_title: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    public_answer: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    published: bool = Field(
+        default=False, index=True, sa_column_kwargs={"server_default": sa.false()}
+    )
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    public_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class IssueTopic(SQLModel, table=True):
+    __tablename__ = "issue_topics"
+    __table_args__ = (sa.UniqueConstraint("issue_id", "topic_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issues.id", index=True, ondelete="CASCADE")
+    topic_id: int = Field(foreign_key="topics.id", index=True, ondelete="CASCADE")
+    linked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    linked_by_id: int | None = Field(
+        default=None, foreign_key="staff_users.id", ondelete="SET NULL"
+    )
+
+
+class IssueFeedback(SQLModel, table=True):
+    """A feedback item linked to an issue directly (topics link whole groups)."""
+
+    __tablename__ = "issue_feedback"
+    __table_args__ = (sa.UniqueConstraint("issue_id", "feedback_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issues.id", index=True, ondelete="CASCADE")
+    feedback_id: int = Field(foreign_key="feedback.id", index=True, ondelete="CASCADE")
+    linked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PublicQuote(SQLModel, table=True):
+    """A customer's words chosen for the public page: redacted, and public once approved."""
+
+    __tablename__ = "public_quotes"
+    __table_args__ = (sa.UniqueConstraint("issue_id", "feedback_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issues.id", index=True, ondelete="CASCADE")
+    feedback_id: int = Field(foreign_key="feedback.id", index=True, ondelete="CASCADE")
+    # nlp.redact's output with the register's names; the raw feedback text is never copied.
+    text: str = Field(sa_type=sa.Text)
+    language: str = Field(default="sv", max_length=8)
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    approved_by_id: int | None = Field(
+        default=None, foreign_key="staff_users.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class IssueEvent(SQLModel, table=True):

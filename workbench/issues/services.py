@@ -160,6 +160,10 @@ def change_issue_status(
     detail = f"{STATUS_LABELS[before]} → {STATUS_LABELS[target]}"
     _record(session, issue, "status", detail, actor_id=actor_id, now=now)
     session.flush()
+    # Imported here: the transparency page reads the issue log, not the other way round.
+    from workbench.transparency.followups import on_issue_status_changed
+
+    on_issue_status_changed(session, issue, now=now)
     return issue
 
 

@@ -28,6 +28,7 @@ from workbench.issues.lifecycle import STATUS_LABELS, moves_from
 from workbench.issues.models import SEVERITY_LABELS, IssueKind, IssueStatus
 from workbench.issues.priority import priority_label, priority_score
 from workbench.paging import Page
+from workbench.topics.triage import issue_topic_panel
 
 blueprint = Blueprint("issues", __name__, template_folder="templates")
 
@@ -185,6 +186,8 @@ def detail(issue_id: int):
         merge_form=merge_form,
         action_form=ActionForm(),
         can_change=has_role(*EDITORS),
+        can_publish=has_role(Role.PRODUCT_OWNER),
+        panel=issue_topic_panel(session, issue.id),
         **_template_labels(),
     )
 

@@ -1,4 +1,4 @@
-"""``workbench topics``: cluster the texts of a file into topics; no database needed."""
+"""``workbench topics``: cluster a file's texts (no database), or run topics over the feedback."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ import sys
 import time
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
 
+from workbench.db import get_database, utcnow
 from workbench.errors import WorkbenchError
-from workbench.topics.clustering import (
-    ENGINES,
-    LANGUAGES,
-    check_output_paths,
-    cluster_file,
-    write_outputs,
-)
+from workbench.topics.clustering import ENGINES, LANGUAGES, cluster_file
+from workbench.topics.outputs import check_output_paths, write_outputs
 
 #: Unreadable rows listed on stderr; the rest are counted.
 MAX_LISTED_PROBLEMS = 10
@@ -123,3 +121,53 @@ def fit(
         more = len(result.unreadable) - MAX_LISTED_PROBLEMS
         click.echo(f"… and {more} more unreadable rows (topic -1)", err=True)
     click.echo(result.summary(time.perf_counter() - started))
+
+
+@topics.command("run")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Feedback from this day on.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Feedback up to this day.")
+@click.option("--source", help="Only feedback from this source.")
+@click.option("--language", help="Only feedback in this language (sv, en …).")
+@click.option("--engine", type=click.Choice(ENGINES), default="tfidf", show_default=True)
+@click.option("--topics", "n_topics", type=TopicCount(), default="auto", show_default=True)
+@click.option("--fresh", is_flag=True, help="Fit afresh instead of from the current topics.")
+@with_appcontext
+def run(since, until, source, language, engine, n_topics, fresh) -> None:
+    """Run topics over the stored feedback now and make the result current."""
+    from workbench.jobs.models import Job, JobStatus
+    from workbench.jobs.runner import InlineDispatcher
+    from workbench.topics.models import TopicRun
+    from workbench.topics.runs import TopicRunFilters, model_folder, start_topic_run
+
+    filters = TopicRunFilters(
+        date_from=since.date() if since else None,
+        date_to=until.date() if until else None,
+        source=source or None,
+        language=language or None,
+    )
+    database = get_database()
+    try:
+        with database.session_scope() as session:
+            run_id = start_topic_run(
+                session,
+                filters,
+                model_dir=model_folder(current_app.instance_path),
+                engine=engine,
+                n_topics=n_topics,
+                warm=not fresh,
+                now=utcnow(),
+            ).id
+    except WorkbenchError as error:
+        raise click.ClickException(error.message) from error
+    with database.session_scope() as session:
+        job_id = session.get(TopicRun, run_id).job_id
+    InlineDispatcher().dispatch(database, job_id)
+    with database.session_scope() as session:
+        result, job = session.get(TopicRun, run_id), session.get(Job, job_id)
+    if job.status != JobStatus.SUCCEEDED:
+        raise click.ClickException(f"Topic run {run_id} failed: {job.error}")
+    metrics, seconds = result.metrics, sum(result.timings.values())
+    click.echo(
+        f"Run {run_id}: {metrics['n_texts']} texts, {metrics['n_topics']} topics "
+        f"({metrics['n_new_topics']} new), {metrics['unclear_share']:.1%} unclear, {seconds:.1f} s"
+    )

@@ -1,18 +1,21 @@
-"""The one adapter between the workbench and nlp/: read a file's texts, fit topics, write results.
+"""The one adapter between the workbench and nlp/: fit topics on texts, save, load and predict.
 
-No Flask here. ``workbench topics fit`` calls these functions; topic runs will too.
+No Flask here. ``workbench topics fit`` (a file's texts) and topic runs (feedback from the
+database) call these functions; nothing else in the workbench imports nlp's topic model.
+nlp brings spaCy and scikit-learn (seconds to import), so it is imported only inside the
+functions that need it: ``workbench --help`` and the other commands stay quick.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-import os
-import secrets
+import platform
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from workbench.errors import ValidationFailed
 from workbench.importing import FileUnreadable, open_rows
@@ -182,32 +185,26 @@ def cluster_file(
             f"{text_column!r} ({found.n_rows} rows, {len(found.empty_rows)} empty, "
             f"{len(found.unreadable)} unreadable)."
         )
-    # nlp brings spaCy and scikit-learn (seconds to import): only when a fit is wanted, so that
-    # `workbench --help` and the other commands stay quick.
-    from nlp import TopicModel
-
-    model = TopicModel(
-        engine=engine, n_topics=n_topics, language=language, random_state=random_state
-    )
     report(f"Fitting topics on {len(found.texts)} texts")
-    try:
-        model.fit(found.texts)
-    except (ValueError, ImportError, RuntimeError) as error:
-        # Parameters the library refuses, texts with no words, a missing extra, or model files
-        # that fail their checksums.
-        raise ValidationFailed(f"Cannot fit topics: {error}") from error
+    fitted = fit_topics(
+        found.texts,
+        engine=engine,
+        n_topics=n_topics,
+        language=language,
+        random_state=random_state,
+    )
     labels = [UNCLEAR] * found.n_rows
-    for row, label in zip(found.rows, model.labels_, strict=True):
-        labels[row] = int(label)
+    for row, label in zip(found.rows, fitted.labels, strict=True):
+        labels[row] = label
     topics = tuple(
         TopicSummary(
-            id=int(topic.id),
+            id=topic.id,
             label=topic.label,
-            keywords=tuple((str(word), float(weight)) for word, weight in topic.keywords),
-            size=int(topic.size),
-            representative_rows=tuple(found.rows[i] for i in topic.representative),
+            keywords=topic.keywords,
+            size=topic.size,
+            representative_rows=tuple(found.rows[i] for i in topic.representative_rows),
         )
-        for topic in model.topics_
+        for topic in fitted.topics
     )
     params = {
         "text_column": text_column,
@@ -225,118 +222,124 @@ def cluster_file(
     )
 
 
-# Writing: a temporary file beside the target, moved into place only when complete -------------
+# Topics of texts in memory (topic runs): fit, align ids, save, load, predict ------------------
 
 
-def check_output_paths(source: str | Path, *outputs: str | Path | None) -> None:
-    """Refuse, before any work, outputs that could not be written or would clobber the input."""
-    source_path = Path(source).resolve()
-    seen = {source_path}
-    for output in outputs:
-        if output is None:
-            continue
-        path = Path(output)
-        if path.resolve() == source_path:
-            raise ValidationFailed(f"{path} is the input file: give the output another name.")
-        if path.resolve() in seen:
-            raise ValidationFailed(f"{path} is used twice: give each file its own name.")
-        seen.add(path.resolve())
-        if not path.parent.resolve().is_dir():
-            raise ValidationFailed(f"Cannot write {path}: the folder {path.parent} does not exist.")
-        if path.is_dir():
-            raise ValidationFailed(f"Cannot write {path}: it is a folder.")
+@dataclass
+class FittedTopics:
+    """A fitted model and what it found; ``representative_rows`` index the fitted texts."""
+
+    model: Any  # nlp.TopicModel
+    labels: list[int]
+    topics: tuple[TopicSummary, ...]
+    warm_start: bool = False
 
 
-class StagedFile:
-    """Text written to a temporary file beside ``path``; ``commit`` moves it into place."""
-
-    def __init__(self, path: str | Path, write: Callable[[IO[str]], None]) -> None:
-        self.path = Path(path)
-        self.temporary = self.path.with_name(f".{self.path.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            # Mode 0o666 lets the umask decide, as for any file a tool writes; O_EXCL never
-            # reuses a file that is already there.
-            descriptor = os.open(self.temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except OSError as error:
-            raise ValidationFailed(f"Cannot write {self.path}: {error.strerror}.") from error
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-                write(handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError as error:
-            self.discard()
-            raise ValidationFailed(f"Cannot write {self.path}: {error.strerror}.") from error
-        except BaseException:
-            self.discard()
-            raise
-
-    def commit(self) -> None:
-        try:
-            os.replace(self.temporary, self.path)
-        except OSError as error:
-            self.discard()
-            raise ValidationFailed(f"Cannot write {self.path}: {error.strerror}.") from error
-
-    def discard(self) -> None:
-        self.temporary.unlink(missing_ok=True)
+def _fitted(model: Any, warm_start: bool = False) -> FittedTopics:
+    topics = tuple(
+        TopicSummary(
+            id=int(topic.id),
+            label=topic.label,
+            keywords=tuple((str(word), float(weight)) for word, weight in topic.keywords),
+            size=int(topic.size),
+            representative_rows=tuple(int(i) for i in topic.representative),
+        )
+        for topic in model.topics_
+    )
+    return FittedTopics(model, [int(label) for label in model.labels_], topics, warm_start)
 
 
-def _assignments_writer(result: ClusterResult) -> Callable[[IO[str]], None]:
-    def write(handle: IO[str]) -> None:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["row", "topic"])
-        writer.writerows(enumerate(result.labels))
+def fit_topics(
+    texts: Sequence[str],
+    *,
+    previous_labels: Sequence[int] | None = None,
+    engine: str = "tfidf",
+    n_topics: str | int = "auto",
+    language: str = "auto",
+    random_state: int = 0,
+) -> FittedTopics:
+    """Fit topics on ``texts``; ``previous_labels`` (-1 for texts the earlier fit did not
+    label) starts from the earlier topics and keeps their ids (a warm re-fit)."""
+    from nlp import TopicModel
 
-    return write
-
-
-def topics_document(result: ClusterResult) -> dict[str, Any]:
-    """What TOPICS.json holds: the parameters, the counts and the topics."""
-    return {
-        **result.params,
-        "texts": result.n_rows,
-        "unclear": result.n_unclear,
-        "empty_or_unreadable": result.n_skipped,
-        "topics": [topic.as_dict() for topic in result.topics],
-    }
-
-
-def _topics_writer(result: ClusterResult) -> Callable[[IO[str]], None]:
-    def write(handle: IO[str]) -> None:
-        json.dump(topics_document(result), handle, ensure_ascii=False, indent=2)
-        handle.write("\n")
-
-    return write
-
-
-def write_assignments(result: ClusterResult, out_path: str | Path) -> None:
-    """Write ``row,topic`` for every row, atomically."""
-    StagedFile(out_path, _assignments_writer(result)).commit()
-
-
-def write_topics(result: ClusterResult, path: str | Path) -> None:
-    """Write the topics as JSON, atomically."""
-    StagedFile(path, _topics_writer(result)).commit()
-
-
-def write_outputs(
-    result: ClusterResult, out_path: str | Path, topics_path: str | Path | None = None
-) -> None:
-    """Write both files completely before moving either into place."""
-    staged: list[StagedFile] = []
+    model = TopicModel(
+        engine=engine, n_topics=n_topics, language=language, random_state=random_state
+    )
+    warm = previous_labels is not None and len({x for x in previous_labels if x != UNCLEAR}) > 1
     try:
-        staged.append(StagedFile(out_path, _assignments_writer(result)))
-        if topics_path is not None:
-            staged.append(StagedFile(topics_path, _topics_writer(result)))
-    except BaseException:
-        for file in staged:
-            file.discard()
-        raise
-    for position, file in enumerate(staged):
+        model.fit(list(texts), previous_labels=list(previous_labels) if warm else None)
+    except (ValueError, ImportError, RuntimeError) as error:
+        # Parameters the library refuses, texts with no words, a missing extra, or model files
+        # that fail their checksums.
+        raise ValidationFailed(f"Cannot fit topics: {error}") from error
+    return _fitted(model, warm)
+
+
+def align_topic_ids(previous: Sequence[int], current: Sequence[int]) -> dict[int, int]:
+    """Map a new fit's ids onto an earlier fit's by the texts they share (-1: unlabelled)."""
+    from nlp import stable_topic_ids
+
+    return stable_topic_ids(previous, current)
+
+
+def relabel(fitted: FittedTopics, mapping: dict[int, int]) -> FittedTopics:
+    """Give the fitted topics the ids in ``mapping`` (every topic id must be named)."""
+    missing = {topic.id for topic in fitted.topics} - mapping.keys()
+    if missing:
+        raise ValueError(f"The mapping names no id for topics {sorted(missing)}.")
+    return _fitted(fitted.model.remap_ids(mapping), fitted.warm_start)
+
+
+def save_topic_model(model: Any, path: str | Path) -> None:
+    """Write a fitted model (to a temporary file first: a reader never sees half a file)."""
+    from nlp import save_model
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    save_model(model, temporary)
+    temporary.replace(path)
+
+
+_loaded: OrderedDict[tuple[str, int, int], Any] = OrderedDict()
+_loaded_lock = threading.Lock()
+#: Fitted models kept in memory (each one per path, size and modification time).
+MODEL_CACHE_SIZE = 4
+
+
+def load_topic_model(path: str | Path) -> Any:
+    """A saved model, loaded once per process (a file written again is loaded again)."""
+    from nlp import load_model
+
+    stat = Path(path).stat()
+    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+    with _loaded_lock:
+        if key in _loaded:
+            _loaded.move_to_end(key)
+            return _loaded[key]
+    model = load_model(path)
+    with _loaded_lock:
+        _loaded[key] = model
+        while len(_loaded) > MODEL_CACHE_SIZE:
+            _loaded.popitem(last=False)
+    return model
+
+
+def predict_topics(model: Any, texts: Sequence[str]) -> list[int]:
+    """The topic id of each text under a fitted model (-1: fits no topic)."""
+    return [int(label) for label in model.predict(list(texts))]
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that decide what a fit finds, recorded with each topic run."""
+    versions = {"python": platform.python_version()}
+    for name in ("scikit-learn", "spacy", "numpy", "workbench"):
         try:
-            file.commit()
-        except BaseException:
-            for waiting in staged[position + 1 :]:
-                waiting.discard()
-            raise
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
+
+
+#: What the topic editor's split calls: ``cluster_texts(texts, n_topics=..., random_state=0)``.
+cluster_texts = fit_topics

@@ -1,0 +1,99 @@
+"""Topic runs and topics.
+
+A topic is a stable identity (``topics``) that outlives runs: the engine's alignment maps each
+new run's clusters onto earlier ids, and manual edits (a name, a merge, a moved item) are kept
+on the identity or beside the run, so they survive the next run. What a run found for a topic
+is a ``TopicVersion``; which topic a feedback item belongs to in a run is a ``FeedbackTopic``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from workbench.db import UTCDateTime, enum_column, utcnow
+from workbench.jobs.models import JobStatus
+
+
+class TopicRun(SQLModel, table=True):
+    __tablename__ = "topic_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int | None = Field(default=None, foreign_key="jobs.id", ondelete="SET NULL")
+    status: JobStatus = Field(default=JobStatus.QUEUED, sa_type=enum_column(JobStatus))
+    # Filters (date range, source, language, form, journey stage) and engine settings.
+    params: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    versions: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    timings: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    metrics: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    # The fitted model, saved under the instance folder, so new feedback can be assigned.
+    model_path: str = Field(default="", max_length=500)
+    is_current: bool = Field(default=False, index=True)
+    created_by_id: int | None = Field(
+        default=None, foreign_key="staff_users.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Topic(SQLModel, table=True):
+    """A topic's lasting identity: its id is the stable topic id across runs."""
+
+    __tablename__ = "topics"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # A name given by staff; shown instead of the engine's label, and kept across runs.
+    custom_label: str = Field(default="", max_length=200)
+    merged_into_id: int | None = Field(
+        default=None, foreign_key="topics.id", index=True, ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TopicVersion(SQLModel, table=True):
+    """What one run found for one topic."""
+
+    __tablename__ = "topic_versions"
+    __table_args__ = (sa.UniqueConstraint("run_id", "topic_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="topic_runs.id", index=True, ondelete="CASCADE")
+    topic_id: int = Field(foreign_key="topics.id", index=True, ondelete="CASCADE")
+    # The engine's own topic number in this run (before alignment), for debugging.
+    engine_topic: int
+    label: str = Field(max_length=200)
+    keywords: list[Any] = Field(default_factory=list, sa_type=sa.JSON)
+    size: int = 0
+    representative_feedback_ids: list[int] = Field(default_factory=list, sa_type=sa.JSON)
+
+
+class FeedbackTopic(SQLModel, table=True):
+    """A feedback item's topic in one run (fitted, or predicted when it arrived later)."""
+
+    __tablename__ = "feedback_topics"
+    __table_args__ = (sa.UniqueConstraint("run_id", "feedback_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="topic_runs.id", index=True, ondelete="CASCADE")
+    feedback_id: int = Field(foreign_key="feedback.id", index=True, ondelete="CASCADE")
+    # None: the engine's unclear bucket.
+    topic_id: int | None = Field(
+        default=None, foreign_key="topics.id", index=True, ondelete="CASCADE"
+    )
+    predicted: bool = False
+    assigned_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TopicMove(SQLModel, table=True):
+    """A feedback item moved to a topic by hand; it wins over every run's assignment."""
+
+    __tablename__ = "topic_moves"
+
+    id: int | None = Field(default=None, primary_key=True)
+    feedback_id: int = Field(foreign_key="feedback.id", unique=True, ondelete="CASCADE")
+    topic_id: int = Field(foreign_key="topics.id", index=True, ondelete="CASCADE")
+    moved_by_id: int | None = Field(default=None, foreign_key="staff_users.id", ondelete="SET NULL")
+    moved_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

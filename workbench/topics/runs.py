@@ -1,0 +1,351 @@
+"""Topic runs: start one over all or some feedback, run it as a job, keep topic ids stable.
+
+A run's topics are ``Topic`` identities that outlive it: the fit is aligned with the current
+run (a warm re-fit from its topics when most texts were in it, then the engine's id
+alignment), so the same topics keep their ``Topic.id`` and with it their names, merges and
+links. Moves by hand (``TopicMove``) are never touched; they win when assignments are read.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from workbench.db import Database, utcnow
+from workbench.errors import NotFound, ValidationFailed
+from workbench.feedback.models import Feedback
+from workbench.jobs import services as jobs
+from workbench.jobs.models import Job, JobStatus
+from workbench.topics import clustering
+from workbench.topics.alignment import merge_targets, topic_identities
+from workbench.topics.assignments import current_run
+from workbench.topics.models import FeedbackTopic, TopicRun, TopicVersion
+from workbench.topics.selection import TopicRunFilters, clusterable_feedback
+
+__all__ = [
+    "TopicRunFilters",
+    "after_feedback_stored",
+    "assign_new_feedback",
+    "execute_topic_run",
+    "start_topic_run",
+]
+
+log = logging.getLogger(__name__)
+
+JOB_KIND = "topic_run"
+#: Where runs keep their fitted models, inside the app's instance folder.
+MODEL_FOLDER = "topic-models"
+#: A warm re-fit (from the current run's topics) needs at least this share of the texts to
+#: have a topic in the current run; otherwise the fit starts afresh and ids are aligned.
+WARM_MIN_SHARE = 0.5
+REPRESENTATIVES = 3
+CHUNK = 1000
+
+
+def model_folder(instance_path: str | Path) -> Path:
+    """The folder for fitted models in an app's instance folder."""
+    return Path(instance_path) / MODEL_FOLDER
+
+
+def start_topic_run(
+    session: Session,
+    filters: TopicRunFilters,
+    *,
+    model_dir: str | Path,
+    engine: str = "tfidf",
+    n_topics: str | int = "auto",
+    random_state: int = 0,
+    warm: bool = True,
+    created_by_id: int | None = None,
+    now: datetime,
+) -> TopicRun:
+    """Queue a run (and its job); dispatch the job after committing.
+
+    ``warm=False`` fits afresh: a warm re-fit keeps the current topics and creates none, so
+    a new theme only shows up as a topic of its own after a fresh run.
+    """
+    filters.check()
+    if engine not in clustering.ENGINES:
+        raise ValidationFailed(f"engine must be one of {', '.join(clustering.ENGINES)}.")
+    if n_topics != "auto" and (isinstance(n_topics, bool) or not isinstance(n_topics, int)):
+        raise ValidationFailed("The number of topics must be 'auto' or a whole number.")
+    if n_topics != "auto" and n_topics < 1:
+        raise ValidationFailed("The number of topics must be at least 1.")
+    job = jobs.create_job(
+        session, JOB_KIND, {"model_dir": str(model_dir)}, created_by_id=created_by_id, now=now
+    )
+    params = {
+        "filters": filters.as_params(),
+        "engine": engine,
+        "n_topics": n_topics,
+        "random_state": random_state,
+        "warm": warm,
+    }
+    run = TopicRun(
+        job_id=job.id,
+        status=JobStatus.QUEUED,
+        params=params,
+        created_by_id=created_by_id,
+        created_at=now,
+    )
+    session.add(run)
+    session.flush()
+    job.params = {**job.params, "run_id": run.id}
+    session.add(job)
+    session.flush()
+    return run
+
+
+def run_for_job(session: Session, job_id: int) -> TopicRun:
+    run = session.exec(select(TopicRun).where(TopicRun.job_id == job_id)).first()
+    if run is None:
+        raise NotFound(f"Job {job_id} has no topic run.")
+    return run
+
+
+def execute_topic_run(database: Database, job_id: int) -> None:
+    """The job function: fit, align and store a run; on any error the run is marked failed
+    (and the error raised for the runner), and the current run stays current."""
+    with database.session_scope() as session:
+        run = run_for_job(session, job_id)
+        run.status = JobStatus.RUNNING
+        session.add(run)
+        run_id = run.id
+    try:
+        _execute(database, job_id, run_id)
+    except BaseException:
+        with database.session_scope() as session:
+            run = session.get(TopicRun, run_id)
+            run.status = JobStatus.FAILED
+            run.finished_at = utcnow()
+            session.add(run)
+        raise
+
+
+def _progress(database: Database, job_id: int, progress: float, step: str) -> None:
+    with database.session_scope() as session:
+        jobs.report_progress(session, job_id, progress, step)
+
+
+@dataclass
+class _Corpus:
+    ids: list[int]
+    texts: list[str]
+    previous_labels: list[int]  # the current run's topic of each text, merges followed
+    previous_run: TopicRun | None
+
+
+def _read(session: Session, run: TopicRun) -> _Corpus:
+    filters = TopicRunFilters.from_params(run.params.get("filters", {}))
+    rows = session.execute(filters.apply(clusterable_feedback()).order_by(Feedback.id)).all()
+    previous = current_run(session)
+    earlier: dict[int, int] = {}
+    if previous is not None:
+        query = sa.select(FeedbackTopic.feedback_id, FeedbackTopic.topic_id).where(
+            FeedbackTopic.run_id == previous.id, FeedbackTopic.topic_id.is_not(None)
+        )
+        earlier = dict(session.execute(query).tuples().all())
+    merged = merge_targets(session).target
+    labels = [merged(earlier.get(row.id, clustering.UNCLEAR)) for row in rows]
+    return _Corpus([r.id for r in rows], [r.text for r in rows], labels, previous)
+
+
+def _execute(database: Database, job_id: int, run_id: int) -> None:
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    _progress(database, job_id, 0.05, "Reading feedback")
+    with database.session_scope() as session:
+        run = session.get(TopicRun, run_id)
+        params = dict(run.params)
+        model_dir = Path(session.get(Job, job_id).params["model_dir"])
+        corpus = _read(session, run)
+    if len(corpus.texts) < 2:
+        raise ValidationFailed(
+            f"Topics need at least 2 feedback texts; the filters match {len(corpus.texts)}."
+        )
+    timings["select_seconds"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    _progress(database, job_id, 0.2, f"Finding topics in {len(corpus.texts)} texts")
+    labelled = sum(label != clustering.UNCLEAR for label in corpus.previous_labels)
+    warm = (
+        params.get("warm", True)
+        and params["n_topics"] == "auto"
+        and corpus.previous_run is not None
+        and corpus.previous_run.params.get("engine") == params["engine"]
+        and labelled >= WARM_MIN_SHARE * len(corpus.texts)
+    )
+    language = TopicRunFilters.from_params(params["filters"]).language
+    fitted = clustering.fit_topics(
+        corpus.texts,
+        previous_labels=corpus.previous_labels if warm else None,
+        engine=params["engine"],
+        n_topics=params["n_topics"],
+        language=language if language in clustering.LANGUAGES else "auto",
+        random_state=params["random_state"],
+    )
+    timings["fit_seconds"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    _progress(database, job_id, 0.7, "Saving topics")
+    model_path = model_dir / f"run-{run_id}.pkl"
+    try:
+        with database.session_scope() as session:
+            _store(session, session.get(TopicRun, run_id), corpus, fitted, model_path)
+            timings["store_seconds"] = time.perf_counter() - clock
+            run = session.get(TopicRun, run_id)
+            run.timings = {name: round(value, 3) for name, value in timings.items()}
+            session.add(run)
+    except BaseException:
+        model_path.unlink(missing_ok=True)
+        raise
+
+
+def _store(
+    session: Session,
+    run: TopicRun,
+    corpus: _Corpus,
+    fitted: clustering.FittedTopics,
+    model_path: Path,
+) -> None:
+    """Map clusters onto topic identities, save the model, store versions and assignments,
+    and make the run current."""
+    merges = merge_targets(session)
+    identities = topic_identities(session, corpus.previous_labels, fitted, merges)
+    known = set(corpus.previous_labels) - {clustering.UNCLEAR}
+    new_topics = sum(merges.target(target) not in known for target in identities.values())
+    fitted = clustering.relabel(fitted, identities)
+    clustering.save_topic_model(fitted.model, model_path)
+
+    merged = merges.target
+    groups: dict[int, list[tuple[int, clustering.TopicSummary]]] = {}
+    by_identity = {topic.id: topic for topic in fitted.topics}
+    for engine_id, topic_id in identities.items():
+        groups.setdefault(merged(topic_id), []).append((engine_id, by_identity[topic_id]))
+    for topic_id, parts in groups.items():
+        parts.sort(key=lambda part: (part[1].id != topic_id, -part[1].size))
+        engine_id, main = parts[0]
+        representative = [corpus.ids[i] for _, part in parts for i in part.representative_rows]
+        session.add(
+            TopicVersion(
+                run_id=run.id,
+                topic_id=topic_id,
+                engine_topic=engine_id,
+                label=main.label[:200],
+                keywords=[[word, weight] for word, weight in main.keywords],
+                size=sum(part.size for _, part in parts),
+                representative_feedback_ids=representative[:REPRESENTATIVES],
+            )
+        )
+    now = utcnow()
+    rows = [
+        {
+            "run_id": run.id,
+            "feedback_id": feedback_id,
+            "topic_id": None if label == clustering.UNCLEAR else merged(label),
+            "predicted": False,
+            "assigned_at": now,
+        }
+        for feedback_id, label in zip(corpus.ids, fitted.labels, strict=True)
+    ]
+    for chunk in _chunks(rows):
+        session.execute(sa.insert(FeedbackTopic), chunk)
+
+    unclear = sum(label == clustering.UNCLEAR for label in fitted.labels)
+    kept = [
+        before == merged(after)
+        for before, after in zip(corpus.previous_labels, fitted.labels, strict=True)
+        if before != clustering.UNCLEAR
+    ]
+    run.metrics = {
+        "n_texts": len(corpus.ids),
+        "n_topics": len(groups),
+        "n_new_topics": new_topics,
+        "n_unclear": unclear,
+        "unclear_share": round(unclear / len(corpus.ids), 4),
+        "warm_start": fitted.warm_start,
+        "kept_share": round(sum(kept) / len(kept), 4) if kept else None,
+        "previous_run_id": corpus.previous_run.id if corpus.previous_run else None,
+    }
+    run.versions = clustering.library_versions()
+    run.model_path = str(model_path)
+    run.status = JobStatus.SUCCEEDED
+    run.finished_at = now
+    session.execute(
+        sa.update(TopicRun).where(TopicRun.is_current.is_(True)).values(is_current=False)
+    )
+    run.is_current = True
+    session.add(run)
+    session.flush()
+
+
+def _chunks(values: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# New feedback, as it arrives -------------------------------------------------------------------
+
+
+def assign_new_feedback(session: Session, feedback_ids: Iterable[int], *, now: datetime) -> int:
+    """Give feedback the current run has no topic for one predicted by that run's model.
+
+    The run's filters apply, except its date range. Returns how many items were assigned
+    (those fitting no topic are stored as unclear, and counted). No current run: 0.
+    """
+    run = current_run(session)
+    ids = sorted(set(feedback_ids))
+    if run is None or not run.model_path or not ids:
+        return 0
+    filters = TopicRunFilters.from_params(run.params.get("filters", {}))
+    done = sa.select(FeedbackTopic.feedback_id).where(FeedbackTopic.run_id == run.id)
+    rows = []
+    for chunk in _chunks(ids):
+        query = clusterable_feedback().where(Feedback.id.in_(chunk), Feedback.id.not_in(done))
+        rows.extend(session.execute(filters.apply(query, dates=False).order_by(Feedback.id)))
+    if not rows:
+        return 0
+    model = clustering.load_topic_model(run.model_path)
+    labels = clustering.predict_topics(model, [row.text for row in rows])
+    merged = merge_targets(session).target
+    values = [
+        {
+            "run_id": run.id,
+            "feedback_id": row.id,
+            "topic_id": None if label == clustering.UNCLEAR else merged(label),
+            "predicted": True,
+            "assigned_at": now,
+        }
+        for row, label in zip(rows, labels, strict=True)
+    ]
+    for chunk in _chunks(values):
+        session.execute(sa.insert(FeedbackTopic), chunk)
+    return len(values)
+
+
+def after_feedback_stored(session: Session, feedback_ids: Iterable[int]) -> int:
+    """Assign new feedback to the current topics; never fails the caller's work.
+
+    Runs in a savepoint: any problem (a missing or unreadable model file, the engine) is
+    logged and rolled back, and the feedback simply waits for the next run.
+    """
+    try:
+        with session.begin_nested():
+            return assign_new_feedback(session, feedback_ids, now=utcnow())
+    except Exception:
+        log.exception("New feedback could not be assigned to topics")
+        return 0
+
+
+def feedback_received_since(session: Session, since: datetime) -> list[int]:
+    """Ids of feedback received at or after ``since`` (for imports, which store in batches)."""
+    query = sa.select(Feedback.id).where(Feedback.received_at >= since).order_by(Feedback.id)
+    return list(session.execute(query).scalars())
