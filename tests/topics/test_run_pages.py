@@ -87,3 +87,28 @@ def test_new_feedback_gets_a_topic_from_the_current_run_as_it_arrives(make_app):
             select(FeedbackTopic).where(FeedbackTopic.feedback_id == item.id)
         ).one()
         assert assigned.predicted is True and assigned.topic_id is not None
+
+
+def test_one_run_at_a_time_and_a_run_cut_off_long_ago_is_marked_failed(app):
+    from datetime import timedelta
+
+    import pytest
+
+    from workbench.db import utcnow
+    from workbench.errors import Conflict
+    from workbench.topics.runs import TopicRunFilters, start_topic_run
+
+    now = utcnow()
+    with get_database(app).session_scope() as session:
+        first = start_topic_run(session, TopicRunFilters(), model_dir="/tmp/unused", now=now)
+        first_id = first.id
+    with get_database(app).session_scope() as session, pytest.raises(Conflict):
+        start_topic_run(session, TopicRunFilters(), model_dir="/tmp/unused", now=now)
+    later = now + timedelta(hours=3)
+    with get_database(app).session_scope() as session:
+        second = start_topic_run(session, TopicRunFilters(), model_dir="/tmp/unused", now=later)
+        assert second.id != first_id
+    with get_database(app).session_scope() as session:
+        cut_off = session.get(TopicRun, first_id)
+        assert cut_off.status is JobStatus.FAILED
+        assert "Interrupted" in session.get(Job, cut_off.job_id).error

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from workbench.db import Database, utcnow
-from workbench.errors import NotFound, ValidationFailed
+from workbench.errors import Conflict, NotFound, ValidationFailed
 from workbench.feedback.models import Feedback
 from workbench.jobs import services as jobs
 from workbench.jobs.models import Job, JobStatus
@@ -55,6 +55,29 @@ def model_folder(instance_path: str | Path) -> Path:
     return Path(instance_path) / MODEL_FOLDER
 
 
+# A run that has shown no sign of life for this long was cut off (a restart, a crash).
+STALE_AFTER = timedelta(hours=2)
+
+
+def _refuse_a_second_run(session: Session, *, now: datetime) -> None:
+    """One run at a time; a run left unfinished by a dead process is marked failed instead."""
+    unfinished = session.exec(
+        select(TopicRun).where(TopicRun.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))
+    ).all()
+    for run in unfinished:
+        if run.created_at > now - STALE_AFTER:
+            raise Conflict(f"Run {run.id} is still working; wait for it to finish.")
+        run.status = JobStatus.FAILED
+        run.finished_at = now
+        session.add(run)
+        job = session.get(Job, run.job_id) if run.job_id is not None else None
+        if job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+            jobs.fail_job(
+                session, run.job_id, "Interrupted: the process running it stopped.", now=now
+            )
+    session.flush()
+
+
 def start_topic_run(
     session: Session,
     filters: TopicRunFilters,
@@ -79,6 +102,7 @@ def start_topic_run(
         raise ValidationFailed("The number of topics must be 'auto' or a whole number.")
     if n_topics != "auto" and n_topics < 1:
         raise ValidationFailed("The number of topics must be at least 1.")
+    _refuse_a_second_run(session, now=now)
     job = jobs.create_job(
         session, JOB_KIND, {"model_dir": str(model_dir)}, created_by_id=created_by_id, now=now
     )
