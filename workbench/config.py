@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     # Empty: nothing is sent; messages are kept and readable on the staff outbox page.
     "SMTP_URL": "",
     "MAIL_FROM": "Workbench <workbench@localhost>",
+    # How background jobs (topic runs) run: "thread" inside the app, or "inline" in the request.
+    "JOB_DISPATCHER": "thread",
 }
 
 # Environment variables that hold integers rather than strings.
