@@ -50,6 +50,9 @@ SERVICE_MODULE_NAMES = {
     "projections.py",
     "followups.py",
     "runs.py",
+    "alignment.py",
+    "selection.py",
+    "outputs.py",
 }
 NLP_FORBIDDEN = {"flask", "sqlmodel", "sqlalchemy", "workbench"}
 

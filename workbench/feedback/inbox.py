@@ -155,7 +155,7 @@ def export_csv(session: Session, filters: FeedbackFilters) -> Iterator[str]:
         session.execute(query.execution_options(yield_per=1000)), start=1
     ):
         writer.writerow(
-            _neutralise_formula(str(cell))
+            neutralise_formula(str(cell))
             for cell in (
                 feedback.id,
                 feedback.created_at.isoformat(),
@@ -178,7 +178,7 @@ def export_csv(session: Session, filters: FeedbackFilters) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def _neutralise_formula(text: str) -> str:
+def neutralise_formula(text: str) -> str:
     """Stop spreadsheets from running a cell as a formula (CSV injection): texts, sources and
     ids all come from outside."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

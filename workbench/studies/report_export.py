@@ -7,7 +7,7 @@ import io
 import math
 from typing import TYPE_CHECKING
 
-from workbench.feedback.inbox import _neutralise_formula as neutralise_formula
+from workbench.feedback.inbox import neutralise_formula
 
 if TYPE_CHECKING:
     from workbench.studies.report import StudyReport
