@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from workbench.auth.access import role_required
-from workbench.auth.models import Role, StaffUser
+from workbench.auth.models import Role
 from workbench.customers.services import find_customer, list_segments
 from workbench.db import get_session, utcnow
 from workbench.errors import NotFound, ValidationFailed, WorkbenchError
@@ -26,14 +26,9 @@ RESEARCHERS = (Role.RESEARCHER,)
 
 
 def moderator_choices(session: Session) -> list:
-    staff = session.exec(
-        select(StaffUser)
-        .where(StaffUser.is_active.is_(True))
-        .where(StaffUser.role.in_([Role.RESEARCHER, Role.ADMIN]))
-        .order_by(StaffUser.name)
-    ).all()
+    people = scheduling.possible_moderators(session)
     return options(
-        [("", "Not decided")] + [(str(user.id), user.name or user.email) for user in staff]
+        [("", "Not decided")] + [(str(user.id), user.name or user.email) for user in people]
     )
 
 

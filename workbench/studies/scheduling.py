@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from workbench.auth.models import StaffUser
+from workbench.auth.models import Role, StaffUser
 from workbench.customers.models import Customer
 from workbench.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from workbench.outbox.services import Attachment, cancel_pending, queue_message
@@ -61,6 +61,18 @@ class StudyCalendar:
     )
     accepted_without_slot: list[tuple[StudyParticipant, Customer]] = field(default_factory=list)
     participants: list[tuple[StudyParticipant, Customer]] = field(default_factory=list)
+
+
+def possible_moderators(session: Session) -> list[StaffUser]:
+    """Active researchers and admins, by name: who may moderate a session."""
+    return list(
+        session.exec(
+            select(StaffUser)
+            .where(StaffUser.is_active.is_(True))
+            .where(StaffUser.role.in_([Role.RESEARCHER, Role.ADMIN]))
+            .order_by(StaffUser.name)
+        ).all()
+    )
 
 
 def zone(name: str) -> ZoneInfo:

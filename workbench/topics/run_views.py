@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlmodel import select
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import Optional
 
@@ -14,12 +13,13 @@ from workbench.auth.models import Role
 from workbench.db import get_session, rollback_session, utcnow
 from workbench.errors import NotFound, WorkbenchError
 from workbench.feedback.inbox import list_sources
-from workbench.feedback.models import FeedbackForm, JourneyStage
+from workbench.feedback.models import JourneyStage
+from workbench.feedback.services import list_forms
 from workbench.formfields import options
 from workbench.jobs.models import Job, JobStatus
 from workbench.jobs.runner import dispatch
 from workbench.topics.models import TopicRun
-from workbench.topics.runs import TopicRunFilters, model_folder, start_topic_run
+from workbench.topics.runs import TopicRunFilters, model_folder, recent_runs, start_topic_run
 
 blueprint = Blueprint("topic_runs", __name__, template_folder="templates")
 
@@ -56,7 +56,7 @@ def run_form() -> RunForm:
     session = get_session()
     form = RunForm()
     form.source.choices = options([("", "Any")] + [(s, s) for s in list_sources(session)])
-    forms = session.exec(select(FeedbackForm).order_by(FeedbackForm.title)).all()
+    forms = list_forms(session)
     form.form_id.choices = options([("", "Any")] + [(str(f.id), f.title) for f in forms])
     return form
 
@@ -64,10 +64,7 @@ def run_form() -> RunForm:
 @blueprint.get("/topics/runs")
 @role_required(*READERS)
 def index():
-    session = get_session()
-    runs = session.exec(select(TopicRun).order_by(TopicRun.id.desc()).limit(50)).all()
-    jobs = {job.id: job for job in session.exec(select(Job).where(Job.kind == "topic_run"))}
-    return render_template("topics/runs.html", runs=runs, jobs=jobs, form=run_form())
+    return render_template("topics/runs.html", runs=recent_runs(get_session()), form=run_form())
 
 
 @blueprint.post("/topics/runs")

@@ -373,3 +373,13 @@ def feedback_received_since(session: Session, since: datetime) -> list[int]:
     """Ids of feedback received at or after ``since`` (for imports, which store in batches)."""
     query = sa.select(Feedback.id).where(Feedback.received_at >= since).order_by(Feedback.id)
     return list(session.execute(query).scalars())
+
+
+def recent_runs(session: Session, limit: int = 50) -> list[tuple[TopicRun, Job | None]]:
+    """The newest runs with their jobs, for the runs page."""
+    runs = session.exec(select(TopicRun).order_by(TopicRun.id.desc()).limit(limit)).all()
+    jobs = {
+        job.id: job
+        for job in session.exec(select(Job).where(Job.id.in_([r.job_id for r in runs if r.job_id])))
+    }
+    return [(run, jobs.get(run.job_id)) for run in runs]
