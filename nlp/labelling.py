@@ -1,13 +1,35 @@
-"""Describing topics: class-based TF-IDF keywords, a readable label, rating summaries."""
+"""Describing topics: class-based TF-IDF keywords in the customers' own words, and labels.
+
+Clustering works on lemmas ("funka", "leverans"), which read badly and are sometimes wrong
+(spacy-lookups-data turns Swedish "vill" into "villa"). So a keyword is found on lemmas but
+shown as the form the topic's customers wrote most often ("funkar", "leveransen"), and a
+bigram as the two words as written next to each other ("funkar inte"). Placeholders
+(``_number_``), emoji and words the caller excludes (people's names) are never keywords.
+
+A label is the strongest phrase when it is nearly as strong as the strongest word, else the
+two strongest words ("leveransen / paketet"); the first letter is capitalised. Labels are
+unique across a model's topics: a topic whose label another, larger topic already has takes
+its next keywords instead.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+from nlp.preprocessing import function_words
+from nlp.representation import word_features
 
 LOW_RATING = 2
+#: A phrase labels a topic when its weight is at least this share of the strongest keyword's.
+PHRASE_SHARE = 0.5
+NO_WORDS = "(no words)"
 
 
 def ctfidf(per_topic_counts: sp.spmatrix) -> sp.csr_matrix:
@@ -24,16 +46,201 @@ def ctfidf(per_topic_counts: sp.spmatrix) -> sp.csr_matrix:
     return sp.csr_matrix(tf @ sp.diags(idf))
 
 
+#: Pieces the tokenisers split off words ("does" + "n't"): never shown on their own.
+WORD_PIECES = frozenset({"n't", "nt", "'s", "'re", "'ve", "'ll", "'d", "'m"})
+
+
+def is_readable_word(word: str) -> bool:
+    """A word a reader recognises: it has letters, and is no placeholder such as ``_number_``
+    and no piece of a word such as "n't"."""
+    if (word.startswith("_") and word.endswith("_")) or word in WORD_PIECES:
+        return False
+    return any(unicodedata.category(character).startswith("L") for character in word)
+
+
+def is_telling(words: Sequence[str]) -> bool:
+    """Whether a keyword says something: not a lone stop word or negation ("är", "inte"),
+    not a pair of them ("inte är")."""
+    return not all(word in function_words() for word in words)
+
+
+def written_forms(analysis, indices: Iterable[int]) -> dict[str, Counter[str]]:
+    """How the texts at ``indices`` wrote each token and each pair of neighbouring tokens.
+
+    Keys are tokens and "token token" bigrams (as the vectoriser builds them); values count the
+    lower-cased written forms. A bigram counts only where its two words stood side by side in
+    the text: "tog veckor" from "tog tre veckor" is no phrase anyone wrote.
+    """
+    forms: dict[str, Counter[str]] = {}
+    for index in indices:
+        tokens, positions = analysis.tokens[index], analysis.positions[index]
+        words = [word.lower() for word in analysis.written[index]]
+        for token, word in zip(tokens, words, strict=True):
+            forms.setdefault(token, Counter())[word] += 1
+        for i in range(len(tokens) - 1):
+            if positions[i + 1] == positions[i] + 1:
+                key = f"{tokens[i]} {tokens[i + 1]}"
+                forms.setdefault(key, Counter())[f"{words[i]} {words[i + 1]}"] += 1
+    return forms
+
+
+def readable_keywords(
+    ranked: Iterable[tuple[str, float]],
+    forms: dict[str, Counter[str]],
+    exclude: frozenset[str] = frozenset(),
+    limit: int = 10,
+) -> tuple[tuple[str, float], ...]:
+    """The first ``limit`` keywords of ``ranked`` as the customers wrote them.
+
+    Keywords holding a placeholder, an emoji, a word without letters or an excluded word are
+    dropped, and so is a keyword whose written form repeats an earlier one.
+    """
+    result: list[tuple[str, float]] = []
+    seen: set[str] = set()
+    for feature, weight in ranked:
+        written = forms.get(feature)
+        if not written:
+            continue
+        form = written.most_common(1)[0][0]
+        words = form.split()
+        if not all(is_readable_word(word) for word in words) or exclude.intersection(words):
+            continue
+        if not is_telling(words):
+            continue
+        if any(not is_readable_word(part) for part in feature.split()):
+            continue
+        if form in seen:
+            continue
+        seen.add(form)
+        result.append((form, weight))
+        if len(result) == limit:
+            break
+    return tuple(result)
+
+
+def label_candidates(keywords: Sequence[tuple[str, float]]) -> list[str]:
+    """Labels for a topic, best first: a strong phrase or the two strongest words, then the
+    alternatives a topic falls back on when its best label is taken."""
+    if not keywords:
+        return [NO_WORDS]
+    top_weight = keywords[0][1]
+    phrases = [word for word, weight in keywords if " " in word]
+    strong = [w for w, weight in keywords if " " in w and weight >= PHRASE_SHARE * top_weight]
+    words = [word for word, _ in keywords if " " not in word]
+    candidates: list[str] = []
+    if strong:
+        candidates.append(strong[0])
+    if len(words) >= 2:
+        candidates.append(f"{words[0]} / {words[1]}")
+    candidates += phrases
+    candidates += [f"{words[0]} / {other}" for other in words[2:]] if words else []
+    candidates += [f"{first} / {second}" for first, second in pairwise(words[1:])]
+    candidates += words
+    if not candidates:
+        candidates.append(keywords[0][0])
+    return [capitalise(candidate) for candidate in dict.fromkeys(candidates)]
+
+
+def capitalise(label: str) -> str:
+    return label[:1].upper() + label[1:]
+
+
 def topic_label(keywords: Sequence[tuple[str, float]]) -> str:
     """A phrase when one is strong enough, otherwise the two strongest words."""
-    if not keywords:
-        return "(no words)"
-    phrases = [(word, weight) for word, weight in keywords if " " in word]
-    top_weight = keywords[0][1]
-    if phrases and phrases[0][1] >= 0.5 * top_weight:
-        return phrases[0][0]
-    words = [word for word, _ in keywords if " " not in word][:2]
-    return " / ".join(words) if words else keywords[0][0]
+    return label_candidates(keywords)[0]
+
+
+def unique_labels(candidates_by_topic: Sequence[Sequence[str]], sizes: Sequence[int]) -> list[str]:
+    """One label per topic, no two alike: larger topics choose first among their candidates;
+    a topic whose every candidate is taken gets its first one with a number ("Leveransen (2)")."""
+    chosen: list[str | None] = [None] * len(candidates_by_topic)
+    taken: set[str] = set()
+    for position in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
+        candidates = list(candidates_by_topic[position]) or [NO_WORDS]
+        label = next((c for c in candidates if c.casefold() not in taken), None)
+        if label is None:
+            number = 2
+            while f"{candidates[0]} ({number})".casefold() in taken:
+                number += 1
+            label = f"{candidates[0]} ({number})"
+        taken.add(label.casefold())
+        chosen[position] = label
+    return [label or NO_WORDS for label in chosen]
+
+
+def describe_topics(
+    analysis,
+    clusters: np.ndarray,
+    unclear: np.ndarray,
+    similarity: np.ndarray,
+    ratings,
+    *,
+    n_clusters: int,
+    exclude_words: Iterable[str] = (),
+    n_keywords: int = 10,
+    n_representative: int = 3,
+) -> list[tuple[int, dict]]:
+    """Keywords, a unique label, size, representative texts and ratings of each cluster.
+
+    Parameters
+    ----------
+    analysis : nlp.preprocessing.Analysis
+        The fitted texts' tokens and written words.
+    clusters : ndarray of int
+        Each text's cluster; ``unclear`` marks texts that belong to none.
+    similarity : ndarray of float
+        Each text's similarity to its cluster's centre (representatives are the closest).
+    ratings : sequence of float or None, or None
+        Ratings to summarise per cluster.
+
+    Returns
+    -------
+    list of (int, dict)
+        For each cluster with texts: its number and the ``Topic`` fields ``label``,
+        ``keywords``, ``size``, ``representative``, ``mean_rating`` and ``low_rating_share``.
+    """
+    counter = CountVectorizer(analyzer=word_features)
+    counts = counter.fit_transform(analysis.tokens)
+    vocabulary = counter.get_feature_names_out()
+    members = sp.csr_matrix(
+        (np.ones(len(clusters)), (clusters, np.arange(len(clusters)))),
+        shape=(n_clusters, len(clusters)),
+    )
+    weights = ctfidf(members @ counts)
+    exclude = frozenset(word.lower() for name in exclude_words for word in name.split())
+    found = []
+    for cluster in range(n_clusters):
+        inside = np.where((clusters == cluster) & ~unclear)[0]
+        if len(inside) == 0:
+            continue
+        row = weights.getrow(cluster).toarray().ravel()
+        order = np.argsort(-row, kind="stable")
+        ranked = ((str(vocabulary[i]), round(float(row[i]), 4)) for i in order if row[i] > 0)
+        forms = written_forms(analysis, inside)
+        keywords = readable_keywords(ranked, forms, exclude, n_keywords)
+        closest = inside[np.argsort(-similarity[inside], kind="stable")[:n_representative]]
+        found.append((cluster, inside, keywords, closest))
+    labels = unique_labels(
+        [label_candidates(keywords) for _, _, keywords, _ in found],
+        [len(inside) for _, inside, _, _ in found],
+    )
+    described = []
+    for (cluster, inside, keywords, closest), label in zip(found, labels, strict=True):
+        mean_rating, low_share = rating_summary(ratings, inside)
+        described.append(
+            (
+                cluster,
+                {
+                    "label": label,
+                    "keywords": keywords,
+                    "size": len(inside),
+                    "representative": tuple(int(i) for i in closest),
+                    "mean_rating": mean_rating,
+                    "low_rating_share": low_share,
+                },
+            )
+        )
+    return described
 
 
 def rating_summary(ratings, indices) -> tuple[float | None, float | None]:

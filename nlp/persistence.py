@@ -1,4 +1,4 @@
-"""Saving and loading fitted topic models, with a version stamp."""
+"""Saving and loading fitted models (topic and polarity models), with a version stamp."""
 
 from __future__ import annotations
 
@@ -6,23 +6,23 @@ import pickle
 from pathlib import Path
 
 import sklearn
-
-from nlp.topics import TopicModel
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 FORMAT = "workbench-topic-model"
 #: Raise when the fitted attributes change shape, so that old files are refused clearly.
 FORMAT_VERSION = 1
 
 
-def save_model(model: TopicModel, path: str | Path) -> None:
+def save_model(model: BaseEstimator, path: str | Path) -> None:
     """Write a fitted model to ``path`` (a pickle: load only files you wrote yourself)."""
-    model._check_fitted()
+    check_is_fitted(model)
     stamp = {"format": FORMAT, "version": FORMAT_VERSION, "scikit_learn": sklearn.__version__}
     with Path(path).open("wb") as handle:
         pickle.dump({"stamp": stamp, "model": model}, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def load_model(path: str | Path) -> TopicModel:
+def load_model(path: str | Path) -> BaseEstimator:
     """Read a model written by ``save_model``; refuse other files and other format versions."""
     with Path(path).open("rb") as handle:
         try:

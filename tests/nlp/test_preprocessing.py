@@ -246,3 +246,23 @@ def test_the_preprocessor_clones_and_keeps_its_parameters() -> None:
     copy = clone(preprocessor.fit(SWEDISH))
     assert copy.get_params() == {"language": "sv", "lemmatize": False, "remove_stop_words": True}
     assert not hasattr(copy, "language_")
+
+
+def test_analyse_keeps_written_words_and_places_in_a_mixed_corpus() -> None:
+    texts = [
+        "Appen funkar inte alls när jag loggar in",
+        "The parcel never arrived and nobody answers",
+        "Leveransen tog tre veckor",
+    ] * 3
+    analysis = Preprocessor(language="auto").fit(texts).analyse(texts)
+    for text, tokens, written, places in zip(
+        texts, analysis.tokens, analysis.written, analysis.positions, strict=True
+    ):
+        assert len(tokens) == len(written) == len(places) > 0
+        assert places == sorted(places)
+        assert all(word in text for word in written)
+    swedish = analysis.written[0]
+    assert "funkar" in swedish and "inte" in swedish  # as written, next to each other
+    assert analysis.positions[0][swedish.index("inte")] == (
+        analysis.positions[0][swedish.index("funkar")] + 1
+    )

@@ -18,6 +18,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from nlp import Preprocessor, Topic, TopicModel
+from nlp.clustering import auto_topic_count
 
 GOLDEN = Path(__file__).parent / "data" / "golden.jsonl"
 THEMES = ("delivery", "login", "refunds", "prices")
@@ -328,11 +329,21 @@ def test_an_int_n_topics_caps_the_number_of_topics(golden_texts: list[str], n_to
     assert model.transform(NEW_TEXTS).shape == (2, n_topics)
 
 
-def test_auto_chooses_the_number_of_topics_from_its_grid(auto_model: TopicModel) -> None:
-    grid = auto_model.candidate_ks(80)
-    assert grid == sorted(set(grid))
-    assert len(auto_model.centroids_) in grid
-    assert 2 <= auto_model.n_topics_ <= 80 // auto_model.min_topic_size
+def test_auto_follows_the_corpus_size_by_its_rule(auto_model: TopicModel) -> None:
+    n_texts = len(auto_model.labels_)
+    assert (
+        len(auto_model.centroids_)
+        == auto_topic_count(n_texts, 200, 5)
+        == round((2 * n_texts) ** 0.5)
+    )
+    assert 2 <= auto_model.n_topics_ <= n_texts // auto_model.min_topic_size
+
+
+@pytest.mark.parametrize(
+    ("n_texts", "expected"), [(2, 2), (10, 2), (334, 26), (3000, 77), (20_000, 200), (10**6, 200)]
+)
+def test_the_number_of_topics_grows_with_the_square_root_of_the_corpus(n_texts, expected) -> None:
+    assert auto_topic_count(n_texts, max_topics=200, min_topic_size=5) == expected
 
 
 # --- using a fitted model ----------------------------------------------------------------------

@@ -48,7 +48,9 @@ def test_rows_give_size_with_moves_ratings_languages_stages_and_quotes(session):
     assert dict(late.stages) == {"complaint": 1, browser.NO_STAGE: 3}
     assert [quote.id for quote in late.quotes] == [item.id for item in a]
     assert late.keywords == ["late", "delivery"]
-    assert late.impact.volume == 4 and late.impact.negative_share == 0.5
+    # Impact counts complaints only: the two low ratings, not the 5 and the 4 (praise).
+    assert (late.complaints, late.praise) == (2, 2)
+    assert late.impact.volume == 2 and late.impact.negative_share == 1.0
 
 
 def test_weekly_counts_cover_twelve_weeks_by_monday(session):

@@ -124,9 +124,10 @@ def test_fits_a_semicolon_csv_with_bom_without_any_database(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "no-such-folder").exists()
     rows = read_assignments(out)
-    assert rows[0] == ["row", "topic"]
-    assert [int(row) for row, _ in rows[1:]] == list(range(len(TEXTS)))
-    labels = [int(topic) for _, topic in rows[1:]]
+    assert rows[0] == ["row", "topic", "polarity"]
+    assert [int(row) for row, _, _ in rows[1:]] == list(range(len(TEXTS)))
+    assert {polarity for _, _, polarity in rows[1:]} <= {"negative", "neutral", "positive"}
+    labels = [int(topic) for _, topic, _ in rows[1:]]
     assert all(label >= -1 for label in labels)
 
     document = json.loads(topics_out.read_text(encoding="utf-8"))
@@ -135,7 +136,7 @@ def test_fits_a_semicolon_csv_with_bom_without_any_database(runner, tmp_path):
     assert document["unclear"] == labels.count(-1)
     assert {topic["id"] for topic in topics} == set(labels) - {-1}
     for topic in topics:
-        assert set(topic) == {"id", "label", "keywords", "size", "representative_rows"}
+        assert set(topic) == {"id", "label", "polarity", "keywords", "size", "representative_rows"}
         assert isinstance(topic["label"], str) and topic["label"]
         assert all(
             isinstance(word, str) and isinstance(weight, float)
@@ -178,7 +179,7 @@ def test_the_same_seed_gives_the_same_topics_and_at_most_n_topics(runner, tmp_pa
         assert result.exit_code == 0, result.output
 
     assert first.read_bytes() == second.read_bytes()
-    labels = {int(topic) for _, topic in read_assignments(first)[1:]}
+    labels = {int(topic) for _, topic, _ in read_assignments(first)[1:]}
     assert labels - {-1} and labels <= {-1, 0, 1, 2}
     assert SUMMARY.match(result.stdout.strip())[2] in {"1", "2", "3"}
 
@@ -207,8 +208,8 @@ def test_json_lines_rows_without_text_or_unreadable_get_minus_one(runner, tmp_pa
     assert result.exit_code == 0, result.output
     rows = read_assignments(out)[1:]
     assert len(rows) == len(TEXTS) + 1
-    assert [int(row) for row, _ in rows] == list(range(len(TEXTS) + 1))
-    labels = [int(topic) for _, topic in rows]
+    assert [int(row) for row, _, _ in rows] == list(range(len(TEXTS) + 1))
+    labels = [int(topic) for _, topic, _ in rows]
     assert [labels[index] for index in (3, 5, 8, len(TEXTS))] == [-1, -1, -1, -1]
     assert "Line 41: Not valid JSON" in result.stderr
     match = SUMMARY.match(result.stdout.strip())
@@ -230,7 +231,7 @@ def test_an_empty_text_in_a_csv_row_gets_minus_one(runner, tmp_path):
     assert result.exit_code == 0, result.output
     rows = read_assignments(out)[1:]
     assert len(rows) == len(TEXTS) + 1
-    assert rows[10] == ["10", "-1"]
+    assert rows[10] == ["10", "-1", ""]  # no text: no topic and no polarity
     assert "(1 empty or unreadable)" in result.stdout
 
 
@@ -307,7 +308,7 @@ def test_the_semantic_engine_fits_a_file(runner, tmp_path):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     rows = out.read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "row,topic" and len(rows) == len(TEXTS) + 1
+    assert rows[0] == "row,topic,polarity" and len(rows) == len(TEXTS) + 1
 
 
 def test_a_missing_semantic_extra_gives_a_clear_error_and_leaves_outputs_untouched(tmp_path):
@@ -391,3 +392,58 @@ def test_unknown_engines_and_languages_are_usage_errors(runner, tmp_path):
         assert result.exit_code == 2, result.output
         assert f"Invalid value for '{option}'" in result.stderr
     assert files_in(tmp_path) == {"feedback.csv"}
+
+
+def test_a_rating_column_decides_polarity_and_keeps_praise_apart(runner, tmp_path):
+    rows = [
+        *({"text": f"The parcel arrived late again, order {n}", "stars": "1"} for n in range(8)),
+        *({"text": f"The parcel arrived fast and well packed {n}", "stars": "5"} for n in range(8)),
+        {"text": "The parcel arrived, nothing more to say", "stars": "3"},
+        {"text": "The parcel never arrived and nobody answers", "stars": "eleven"},
+        {"text": "Terrible, the parcel is lost and support ignores me", "stars": ""},
+    ]
+    source = tmp_path / "reviews.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["text", "stars"])
+        writer.writeheader()
+        writer.writerows(rows)
+    out, topics_out = tmp_path / "out.csv", tmp_path / "topics.json"
+
+    result = fit(
+        runner, str(source), "--text-column", "text", "--rating-column", "stars",
+        "--out", str(out), "--topics-out", str(topics_out),
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assigned = read_assignments(out)[1:]
+    polarity = [p for _, _, p in assigned]
+    assert polarity[:8] == ["negative"] * 8 and polarity[8:16] == ["positive"] * 8
+    assert polarity[16] == "neutral"
+    assert polarity[17] in {"negative", "neutral", "positive"}  # read from the text
+    assert "Line 19: stars must be a number from 1 to 5" in result.stderr
+    late = {int(t) for _, t, _ in assigned[:8]} - {-1}
+    fast = {int(t) for _, t, _ in assigned[8:16]} - {-1}
+    assert late and fast and not late & fast  # praise and complaints never share a topic
+    document = json.loads(topics_out.read_text(encoding="utf-8"))
+    for topic in document["topics"]:
+        members = [p for _, t, p in assigned if int(t) == topic["id"]]
+        assert set(members) == {topic["polarity"]}
+
+
+def test_no_polarity_writes_row_and_topic_only(runner, tmp_path):
+    source = write_csv(tmp_path / "feedback.csv", TEXTS)
+    out = tmp_path / "out.csv"
+    result = fit(runner, str(source), "--text-column", "text", "--no-polarity", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert read_assignments(out)[0] == ["row", "topic"]
+
+
+def test_an_unknown_rating_column_is_refused_before_any_work(runner, tmp_path):
+    source = write_csv(tmp_path / "feedback.csv", TEXTS)
+    out = tmp_path / "out.csv"
+    result = fit(
+        runner, str(source), "--text-column", "text", "--rating-column", "score", "--out", str(out)
+    )
+    assert result.exit_code == 1
+    assert "has no column 'score'" in result.output
+    assert not out.exists()

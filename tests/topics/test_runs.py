@@ -20,15 +20,10 @@ from workbench.feedback.models import Feedback
 from workbench.jobs.models import Job, JobStatus
 from workbench.jobs.runner import InlineDispatcher
 from workbench.topics import clustering
+from workbench.topics.arrivals import after_feedback_stored, assign_new_feedback
 from workbench.topics.assignments import current_assignments, current_run
 from workbench.topics.models import FeedbackTopic, Topic, TopicMove, TopicRun, TopicVersion
-from workbench.topics.runs import (
-    TopicRunFilters,
-    after_feedback_stored,
-    assign_new_feedback,
-    model_folder,
-    start_topic_run,
-)
+from workbench.topics.runs import TopicRunFilters, model_folder, start_topic_run
 
 
 @pytest.fixture
@@ -295,3 +290,46 @@ def test_the_command_runs_topics_at_once(app, database):
     nothing = runner.invoke(main, ["topics", "run", "--since", "2027-01-01"])
     assert nothing.exit_code == 1
     assert "failed: Topics need at least 2 feedback texts; the filters match 0." in nothing.output
+
+
+# Polarity ---------------------------------------------------------------------------------------
+
+
+def test_a_run_reads_polarity_and_keeps_complaints_and_praise_apart(app, database):
+    late = [f"The parcel arrived two weeks late, order {n}" for n in range(6)]
+    fast = [f"The parcel arrived the next day, great service {n}" for n in range(6)]
+    with database.session_scope() as session:
+        rated = [make_feedback(session, text=t, language="en", rating=1).id for t in late]
+        rated += [make_feedback(session, text=t, language="en", rating=5).id for t in fast]
+        unrated = make_feedback(
+            session, text="Terrible, the parcel never arrived at all", language="en", rating=None
+        ).id
+    run = run_topics(app)
+    assert run.status == JobStatus.SUCCEEDED
+    assert run.metrics["polarity_rated"] == 12 and run.metrics["polarity_predicted"] == 1
+    assert clustering.polarity_model_path(run.model_path).is_file()
+    with database.session_scope() as session:
+        item = session.get(Feedback, unrated)
+        assert item.polarity is not None and item.polarity_source.value == "fallback"
+        assert 0 < item.polarity_confidence <= 1
+        polarity = {i: session.get(Feedback, i).polarity.value for i in [*rated, unrated]}
+        versions = {v.topic_id: v for v in session.exec(select(TopicVersion))}
+    by_topic: dict[int, set[str]] = {}
+    for feedback_id, topic_id in assignments(database, run.id).items():
+        if topic_id is not None:
+            by_topic.setdefault(topic_id, set()).add(polarity[feedback_id])
+    assert by_topic and all(len(found) == 1 for found in by_topic.values())
+    assert all({versions[t].polarity} == found for t, found in by_topic.items())
+
+
+def test_new_feedback_gets_a_polarity_before_any_run(app, database):
+    with database.session_scope() as session:
+        rated = make_feedback(session, text="Bra", rating=5, language="sv").id
+        unrated = make_feedback(
+            session, text="Appen kraschar hela tiden, helt värdelös", rating=None, language="sv"
+        ).id
+        after_feedback_stored(session, [rated, unrated])
+    with database.session_scope() as session:
+        assert session.get(Feedback, rated).polarity_source.value == "rating"
+        item = session.get(Feedback, unrated)
+        assert (item.polarity.value, item.polarity_source.value) == ("negative", "fallback")

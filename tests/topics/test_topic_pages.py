@@ -51,7 +51,7 @@ def test_viewer_reads_the_list_and_a_topic_but_cannot_change(client, auth, world
     page = text(client.get("/topics"))
     assert "late delivery" in page and "friendly staff" in page
     assert page.index("late delivery") < page.index("friendly staff")  # impact first
-    assert "3 items · 100% low" in page
+    assert "3 complaints · 100% negative" in page
     detail = client.get(f"/topics/{world['late'].id}")
     assert detail.status_code == 200
     body = text(detail)

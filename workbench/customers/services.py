@@ -376,3 +376,10 @@ def erase_customer(session: Session, customer_id: int, *, erased_by_id: int | No
     session.delete(customer)
     session.flush()
     return log
+
+
+def register_names(session: Session) -> list[str]:
+    """Every customer name in the register (nlp.redact also masks each part on its own; topic
+    labels never use them)."""
+    names = session.exec(select(Customer.name).where(Customer.name != "").distinct()).all()
+    return [name for name in names if name and name.strip()]

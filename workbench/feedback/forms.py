@@ -21,11 +21,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from workbench.feedback.models import FeedbackForm, JourneyStage
+from workbench.feedback.models import FeedbackForm, JourneyStage, Polarity
 from workbench.formfields import DateRange, options
 
 EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
 RATING_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
+POLARITY_CHOICES = [
+    (Polarity.NEGATIVE.value, "Negative"),
+    (Polarity.NEUTRAL.value, "Neutral"),
+    (Polarity.POSITIVE.value, "Positive"),
+]
 STAGE_CHOICES = [
     (JourneyStage.BEFORE_PURCHASE.value, "Before purchase"),
     (JourneyStage.ONBOARDING.value, "Onboarding"),
@@ -159,6 +164,12 @@ class FeedbackFilterForm(FlaskForm):
         label="Rating",
         choices=options([("", "Any rating"), *RATING_CHOICES]),
         validate_choice=False,
+    )
+    polarity = SelectField(
+        default="",
+        validators=[Optional()],
+        label="Polarity",
+        choices=options([("", "Any polarity"), *POLARITY_CHOICES]),
     )
     journey_stage = SelectField(
         default="",

@@ -15,7 +15,7 @@ from workbench.customers.models import Customer
 from workbench.customers.services import CustomerRow, build_rows
 from workbench.db import contains_pattern
 from workbench.errors import NotFound
-from workbench.feedback.models import Feedback, FeedbackForm, JourneyStage
+from workbench.feedback.models import Feedback, FeedbackForm, JourneyStage, Polarity
 from workbench.paging import Page, clamp_page
 
 EXPORT_COLUMNS = (
@@ -26,6 +26,9 @@ EXPORT_COLUMNS = (
     "external_id",
     "language",
     "rating",
+    "polarity",
+    "polarity_source",
+    "polarity_confidence",
     "journey_stage",
     "customer_ref",
     "customer_segment",
@@ -39,6 +42,7 @@ class FeedbackFilters:
     source: str = ""
     language: str = ""
     rating: int | None = None
+    polarity: str = ""
     journey_stage: str = ""
     date_from: date | None = None
     date_to: date | None = None
@@ -56,6 +60,8 @@ def filtered_query(filters: FeedbackFilters) -> sa.Select:
         query = query.where(Feedback.language == filters.language)
     if filters.rating is not None:
         query = query.where(Feedback.rating == filters.rating)
+    if filters.polarity:
+        query = query.where(Feedback.polarity == Polarity(filters.polarity))
     if filters.journey_stage:
         query = query.where(Feedback.journey_stage == JourneyStage(filters.journey_stage))
     if filters.date_from:
@@ -164,6 +170,9 @@ def export_csv(session: Session, filters: FeedbackFilters) -> Iterator[str]:
                 feedback.external_id or "",
                 feedback.language,
                 feedback.rating if feedback.rating is not None else "",
+                feedback.polarity.value if feedback.polarity else "",
+                feedback.polarity_source.value if feedback.polarity_source else "",
+                "" if feedback.polarity_confidence is None else feedback.polarity_confidence,
                 feedback.journey_stage.value if feedback.journey_stage else "",
                 customer.external_ref if customer and customer.external_ref else "",
                 customer.segment if customer else "",

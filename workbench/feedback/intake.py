@@ -12,11 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from nlp import detect_language
+from nlp.polarity import polarity_from_rating
 from workbench.addresses import normalise_email
 from workbench.customers.models import Customer
 from workbench.db import utcnow
 from workbench.errors import ValidationFailed
-from workbench.feedback.models import Channel, Feedback, JourneyStage
+from workbench.feedback.models import Channel, Feedback, JourneyStage, Polarity, PolaritySource
 from workbench.importing import RowError, parse_date
 
 MAX_TEXT_LENGTH = 20_000
@@ -62,6 +63,19 @@ def parse_rating(value: Any, name: str = "rating") -> int | None:
 #: Control characters other than tab and line breaks: PostgreSQL refuses NUL in text, and the
 #: others only ever arrive by accident (pasted from binaries, broken exports).
 CONTROL_CHARACTERS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+
+
+def rating_polarity(rating: int | None) -> dict[str, Any]:
+    """The polarity columns of an item with this rating: the rating decides, with certainty.
+    Unrated items get none here; the topics feature predicts theirs when they are stored."""
+    polarity = polarity_from_rating(rating)
+    if polarity is None:
+        return {"polarity": None, "polarity_source": None, "polarity_confidence": None}
+    return {
+        "polarity": Polarity(polarity),
+        "polarity_source": PolaritySource.RATING,
+        "polarity_confidence": 1.0,
+    }
 
 
 def clean_text(text: str) -> str:
@@ -260,6 +274,7 @@ def _store_once(
                 "text": item.text,
                 "language": item.language or detect_language(item.text, hint=language_hint),
                 "rating": item.rating,
+                **rating_polarity(item.rating),
                 "attribute_ratings": item.attribute_ratings,
                 "journey_stage": item.journey_stage,
                 "email": item.email,

@@ -26,6 +26,24 @@ class JourneyStage(StrEnum):
     OTHER = "other"
 
 
+class Polarity(StrEnum):
+    """How an item feels: a complaint, neither, or praise (see ``nlp.polarity``)."""
+
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+class PolaritySource(StrEnum):
+    RATING = "rating"  # the item's own rating: 1-2 negative, 3 neutral, 4-5 positive
+    MODEL = "model"  # predicted by a model learned from this workbench's rated feedback
+    FALLBACK = "fallback"  # predicted before enough feedback was rated (the starter set)
+
+
+#: Polarities that count as a complaint: what impact scores and follow-ups build on.
+COMPLAINT_POLARITIES = (Polarity.NEGATIVE, Polarity.NEUTRAL)
+
+
 class FeedbackForm(SQLModel, table=True):
     __tablename__ = "feedback_forms"
 
@@ -65,6 +83,12 @@ class Feedback(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text)
     language: str = Field(default="und", max_length=8)
     rating: int | None = None
+    # None until the item has been read by the polarity model (it waits for a topic run).
+    polarity: Polarity | None = Field(default=None, sa_type=enum_column(Polarity), index=True)
+    polarity_source: PolaritySource | None = Field(
+        default=None, sa_type=enum_column(PolaritySource)
+    )
+    polarity_confidence: float | None = None
     attribute_ratings: dict[str, int] = Field(default_factory=dict, sa_type=sa.JSON)
     journey_stage: JourneyStage | None = Field(default=None, sa_type=enum_column(JourneyStage))
     email: str | None = Field(default=None, max_length=254)
@@ -72,3 +96,9 @@ class Feedback(SQLModel, table=True):
     erased: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def is_complaint() -> sa.ColumnElement[bool]:
+    """SQL: the item is a complaint (negative or neutral), or its polarity is not known yet
+    (counted as neutral until the model has read it). Praise never is."""
+    return sa.or_(Feedback.polarity.in_(COMPLAINT_POLARITIES), Feedback.polarity.is_(None))

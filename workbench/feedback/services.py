@@ -13,7 +13,7 @@ from workbench.customers.models import ConsentKind, ConsentSource, Customer
 from workbench.customers.services import current_consents, find_customer, record_consent
 from workbench.db import utcnow
 from workbench.errors import Conflict, NotFound, ValidationFailed
-from workbench.feedback.intake import clean_text, notify_feedback_stored
+from workbench.feedback.intake import clean_text, notify_feedback_stored, rating_polarity
 from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -154,6 +154,7 @@ def _store_submission(
         text=clean_text(submission.text),
         language=detect_language(submission.text, hint=form.language),
         rating=submission.rating,
+        **rating_polarity(submission.rating),
         attribute_ratings={k: v for k, v in submission.attribute_ratings.items() if v is not None},
         journey_stage=form.journey_stage,
         email=email,

@@ -48,6 +48,7 @@ def _filters() -> tuple[FeedbackFilterForm, inbox.FeedbackFilters | None]:
         source=form.source.data or "",
         language=form.language.data or "",
         rating=int(form.rating.data) if form.rating.data in {"1", "2", "3", "4", "5"} else None,
+        polarity=form.polarity.data or "",
         journey_stage=form.journey_stage.data or "",
         date_from=form.date_from.data,
         date_to=form.date_to.data,

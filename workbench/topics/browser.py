@@ -19,7 +19,7 @@ from workbench.customers.models import Customer
 from workbench.customers.services import build_rows
 from workbench.errors import NotFound
 from workbench.feedback.inbox import FeedbackFilters, filtered_query
-from workbench.feedback.models import Feedback
+from workbench.feedback.models import COMPLAINT_POLARITIES, Feedback, Polarity
 from workbench.issues.models import Issue, IssueTopic
 from workbench.paging import Page, clamp_page
 from workbench.topics.assignments import current_assignments, current_run, feedback_in_topics
@@ -60,6 +60,9 @@ class TopicRow:
     stages: list[tuple[str, int]]
     quotes: list[Feedback]
     issues: list[Issue]
+    polarity: str  # what the topic's items share: negative, neutral, positive ("" before)
+    complaints: int  # negative or neutral items: what the impact score counts
+    praise: int
     impact: ImpactScore
 
     @property
@@ -176,6 +179,13 @@ def build_topic_rows(
         .subquery("items")
     )
     low = sa.case((items.c.rating <= LOW_RATING, 1), else_=0)
+    # An item not read for polarity yet counts as neutral, as ``is_complaint`` says.
+    unread_or_complaint = sa.or_(
+        items.c.polarity.in_(COMPLAINT_POLARITIES), items.c.polarity.is_(None)
+    )
+    complaint = sa.case((unread_or_complaint, 1), else_=0)
+    negative = sa.case((items.c.polarity == Polarity.NEGATIVE, 1), else_=0)
+    praise = sa.case((items.c.polarity == Polarity.POSITIVE, 1), else_=0)
     stats = {
         row.topic_id: row
         for row in session.execute(
@@ -185,6 +195,9 @@ def build_topic_rows(
                 sa.func.count(items.c.rating).label("rated"),
                 sa.func.avg(items.c.rating).label("mean"),
                 sa.func.sum(low).label("low"),
+                sa.func.sum(complaint).label("complaints"),
+                sa.func.sum(negative).label("negative"),
+                sa.func.sum(praise).label("praise"),
             ).group_by(items.c.topic_id)
         )
     }
@@ -205,6 +218,7 @@ def build_topic_rows(
     for topic, version in pairs:
         stat = stats.get(topic.id)
         size, rated = (stat.size, stat.rated) if stat else (0, 0)
+        complaints = int(stat.complaints or 0) if stat else 0
         counts = [weekly[topic.id][start] for start in starts]
         low_share = (stat.low or 0) / rated if rated else None
         rows.append(
@@ -225,8 +239,14 @@ def build_topic_rows(
                     if i in quotes
                 ],
                 issues=issues[topic.id],
+                polarity=version.polarity if version else "",
+                complaints=complaints,
+                praise=int(stat.praise or 0) if stat else 0,
                 impact=impact_score(
-                    size, low_share, trend_of_weeks(counts), loyal_share(tiers[topic.id])
+                    complaints,
+                    (stat.negative or 0) / complaints if complaints else None,
+                    trend_of_weeks(counts),
+                    loyal_share(tiers[topic.id]),
                 ),
             )
         )

@@ -11,7 +11,8 @@ from flask.cli import with_appcontext
 
 from workbench.db import get_database, utcnow
 from workbench.errors import WorkbenchError
-from workbench.topics.clustering import ENGINES, LANGUAGES, cluster_file
+from workbench.topics.clustering import ENGINES, LANGUAGES
+from workbench.topics.files import cluster_file
 from workbench.topics.outputs import check_output_paths, write_outputs
 
 #: Unreadable rows listed on stderr; the rest are counted.
@@ -57,6 +58,18 @@ def topics() -> None:
 @topics.command("fit")
 @click.argument("input_file", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("--text-column", required=True, help="The column (or JSON field) with the text.")
+@click.option(
+    "--rating-column",
+    help="A column with ratings from 1 to 5: a rated row's polarity comes from its rating "
+    "(1-2 negative, 3 neutral, 4-5 positive), and the polarity model learns from them.",
+)
+@click.option(
+    "--polarity/--no-polarity",
+    "by_polarity",
+    default=True,
+    show_default=True,
+    help="Keep complaints and praise in separate topics, and write each row's polarity.",
+)
 @click.option("--language", type=click.Choice(LANGUAGES), default="auto", show_default=True)
 @click.option(
     "--topics",
@@ -78,7 +91,7 @@ def topics() -> None:
     "--out",
     required=True,
     type=click.Path(dir_okay=False),
-    help="CSV to write: row,topic for every data row (-1: unclear).",
+    help="CSV to write: row,topic,polarity for every data row (topic -1: unclear).",
 )
 @click.option(
     "--topics-out", type=click.Path(dir_okay=False), help="JSON to write: the topics found."
@@ -86,6 +99,8 @@ def topics() -> None:
 def fit(
     input_file: str,
     text_column: str,
+    rating_column: str | None,
+    by_polarity: bool,
     language: str,
     n_topics: str | int,
     engine: str,
@@ -110,6 +125,8 @@ def fit(
             engine=engine,
             random_state=random_state,
             progress=progress,
+            rating_column=rating_column,
+            by_polarity=by_polarity,
         )
         progress("Writing " + " and ".join(path for path in (out, topics_out) if path))
         write_outputs(result, out, topics_out)
@@ -120,6 +137,11 @@ def fit(
     if len(result.unreadable) > MAX_LISTED_PROBLEMS:
         more = len(result.unreadable) - MAX_LISTED_PROBLEMS
         click.echo(f"… and {more} more unreadable rows (topic -1)", err=True)
+    for problem in result.bad_ratings[:MAX_LISTED_PROBLEMS]:
+        click.echo(f"Line {problem.line}: {problem.reason} (polarity read from the text)", err=True)
+    if len(result.bad_ratings) > MAX_LISTED_PROBLEMS:
+        more = len(result.bad_ratings) - MAX_LISTED_PROBLEMS
+        click.echo(f"… and {more} more rows with a bad rating", err=True)
     click.echo(result.summary(time.perf_counter() - started))
 
 

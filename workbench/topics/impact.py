@@ -5,11 +5,12 @@
                 * clamp(1 + trend / 2, 0.5, 1.5)
                 * (1 + 0.5 * loyal_share)
 
-- volume: feedback items in the topic now. A log scale, so that a topic of 100 items is not
+- volume: the topic's complaints now (negative or neutral items; praise is no problem to
+  fix, so a topic of praise scores 0). A log scale, so that a topic of 100 complaints is not
   worth ten of 10: doubling a topic adds a step, it does not double the score.
-- negative_share: the share of rated items rated 1 or 2 (of 5). A topic of only happy
-  feedback still counts half (factor 0.5), an all-negative one 1.5. Without any rating the
-  share is unknown and counts as 0.5 (factor 1.0).
+- negative_share: the share of those complaints that are negative (a rating of 1 or 2, or read
+  as negative from the text). An all-neutral topic (questions) counts half (factor 0.5), an
+  all-negative one 1.5. Unknown counts as 0.5 (factor 1.0).
 - trend: the change of the weekly rate, the last 4 weeks against the 8 weeks before
   (``trend_change``): +1.0 means twice as many a week, -0.5 half as many. The factor runs from
   0.5 (gone quiet) to 1.5 (doubled or more); a topic new in the last 4 weeks counts as +1.0.
@@ -20,8 +21,8 @@
   because they are the ones whose repurchase is at stake. Ratings never enter this part:
   satisfaction is not loyalty.
 
-Worked example: 15 items, half rated low, 6 in the last 4 weeks against 6 in the 8 before
-(1.5 a week against 0.75: trend +1.0), 9 of the 15 from loyal customers (0.6):
+Worked example: 15 complaints, half of them negative, 6 in the last 4 weeks against 6 in the
+8 before (1.5 a week against 0.75: trend +1.0), 9 of the 15 from loyal customers (0.6):
 10 * log2(16) * (0.5 + 0.5) * 1.5 * 1.3 = 10 * 4 * 1.0 * 1.5 * 1.3 = 78.0.
 """
 

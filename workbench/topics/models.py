@@ -67,6 +67,9 @@ class TopicVersion(SQLModel, table=True):
     label: str = Field(max_length=200)
     keywords: list[Any] = Field(default_factory=list, sa_type=sa.JSON)
     size: int = 0
+    # The polarity the topic's items share ("negative", "neutral", "positive"); "" for runs
+    # made before topics were split by polarity.
+    polarity: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
     representative_feedback_ids: list[int] = Field(default_factory=list, sa_type=sa.JSON)
 
 

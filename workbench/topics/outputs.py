@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from workbench.errors import ValidationFailed
-from workbench.topics.clustering import ClusterResult
+from workbench.topics.files import ClusterResult
 
 
 def check_output_paths(source: str | Path, *outputs: str | Path | None) -> None:
@@ -71,8 +71,13 @@ class StagedFile:
 def _assignments_writer(result: ClusterResult) -> Callable[[IO[str]], None]:
     def write(handle: IO[str]) -> None:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["row", "topic"])
-        writer.writerows(enumerate(result.labels))
+        if result.polarity is None:
+            writer.writerow(["row", "topic"])
+            writer.writerows(enumerate(result.labels))
+            return
+        writer.writerow(["row", "topic", "polarity"])
+        for row, (label, polarity) in enumerate(zip(result.labels, result.polarity, strict=True)):
+            writer.writerow([row, label, polarity])
 
     return write
 
@@ -97,7 +102,7 @@ def _topics_writer(result: ClusterResult) -> Callable[[IO[str]], None]:
 
 
 def write_assignments(result: ClusterResult, out_path: str | Path) -> None:
-    """Write ``row,topic`` for every row, atomically."""
+    """Write ``row,topic,polarity`` (``row,topic`` without polarity) for every row, atomically."""
     StagedFile(out_path, _assignments_writer(result)).commit()
 
 

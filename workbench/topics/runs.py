@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from workbench.db import Database, utcnow
+from workbench.customers.services import register_names
+from workbench.db import Database, in_chunks, utcnow
 from workbench.errors import Conflict, NotFound, ValidationFailed
 from workbench.feedback.models import Feedback
 from workbench.jobs import services as jobs
@@ -28,15 +27,10 @@ from workbench.topics import clustering
 from workbench.topics.alignment import merge_targets, topic_identities
 from workbench.topics.assignments import current_run
 from workbench.topics.models import FeedbackTopic, TopicRun, TopicVersion
+from workbench.topics.polarity import corpus_polarity, refit_polarity
 from workbench.topics.selection import TopicRunFilters, clusterable_feedback
 
-__all__ = [
-    "TopicRunFilters",
-    "after_feedback_stored",
-    "assign_new_feedback",
-    "execute_topic_run",
-    "start_topic_run",
-]
+__all__ = ["TopicRunFilters", "execute_topic_run", "start_topic_run"]
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +159,7 @@ class _Corpus:
     texts: list[str]
     previous_labels: list[int]  # the current run's topic of each text, merges followed
     previous_run: TopicRun | None
+    names: list[str]  # the register's names: never a topic's label or keyword
 
 
 def _read(session: Session, run: TopicRun) -> _Corpus:
@@ -179,7 +174,8 @@ def _read(session: Session, run: TopicRun) -> _Corpus:
         earlier = dict(session.execute(query).tuples().all())
     merged = merge_targets(session).target
     labels = [merged(earlier.get(row.id, clustering.UNCLEAR)) for row in rows]
-    return _Corpus([r.id for r in rows], [r.text for r in rows], labels, previous)
+    names = register_names(session)
+    return _Corpus([r.id for r in rows], [r.text for r in rows], labels, previous, names)
 
 
 def _execute(database: Database, job_id: int, run_id: int) -> None:
@@ -198,6 +194,13 @@ def _execute(database: Database, job_id: int, run_id: int) -> None:
     timings["select_seconds"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
+    _progress(database, job_id, 0.15, "Learning praise and complaints from rated feedback")
+    with database.session_scope() as session:
+        polarity_model, predicted = refit_polarity(session)
+        polarity = corpus_polarity(session, corpus.ids)
+    timings["polarity_seconds"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
     _progress(database, job_id, 0.2, f"Finding topics in {len(corpus.texts)} texts")
     labelled = sum(label != clustering.UNCLEAR for label in corpus.previous_labels)
     warm = (
@@ -211,6 +214,8 @@ def _execute(database: Database, job_id: int, run_id: int) -> None:
     fitted = clustering.fit_topics(
         corpus.texts,
         previous_labels=corpus.previous_labels if warm else None,
+        polarity=polarity,
+        exclude_words=corpus.names,
         engine=params["engine"],
         n_topics=params["n_topics"],
         language=language if language in clustering.LANGUAGES else "auto",
@@ -222,14 +227,21 @@ def _execute(database: Database, job_id: int, run_id: int) -> None:
     _progress(database, job_id, 0.7, "Saving topics")
     model_path = model_dir / f"run-{run_id}.pkl"
     try:
+        clustering.save_topic_model(polarity_model, clustering.polarity_model_path(model_path))
         with database.session_scope() as session:
             _store(session, session.get(TopicRun, run_id), corpus, fitted, model_path)
             timings["store_seconds"] = time.perf_counter() - clock
             run = session.get(TopicRun, run_id)
             run.timings = {name: round(value, 3) for name, value in timings.items()}
+            run.metrics = {
+                **run.metrics,
+                "polarity_rated": polarity_model.n_rated_,
+                "polarity_predicted": predicted,
+            }
             session.add(run)
     except BaseException:
         model_path.unlink(missing_ok=True)
+        clustering.polarity_model_path(model_path).unlink(missing_ok=True)
         raise
 
 
@@ -266,6 +278,7 @@ def _store(
                 label=main.label[:200],
                 keywords=[[word, weight] for word, weight in main.keywords],
                 size=sum(part.size for _, part in parts),
+                polarity=main.polarity,
                 representative_feedback_ids=representative[:REPRESENTATIVES],
             )
         )
@@ -280,7 +293,7 @@ def _store(
         }
         for feedback_id, label in zip(corpus.ids, fitted.labels, strict=True)
     ]
-    for chunk in _chunks(rows):
+    for chunk in in_chunks(rows):
         session.execute(sa.insert(FeedbackTopic), chunk)
 
     unclear = sum(label == clustering.UNCLEAR for label in fitted.labels)
@@ -309,70 +322,6 @@ def _store(
     run.is_current = True
     session.add(run)
     session.flush()
-
-
-def _chunks(values: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-# New feedback, as it arrives -------------------------------------------------------------------
-
-
-def assign_new_feedback(session: Session, feedback_ids: Iterable[int], *, now: datetime) -> int:
-    """Give feedback the current run has no topic for one predicted by that run's model.
-
-    The run's filters apply, except its date range. Returns how many items were assigned
-    (those fitting no topic are stored as unclear, and counted). No current run: 0.
-    """
-    run = current_run(session)
-    ids = sorted(set(feedback_ids))
-    if run is None or not run.model_path or not ids:
-        return 0
-    filters = TopicRunFilters.from_params(run.params.get("filters", {}))
-    done = sa.select(FeedbackTopic.feedback_id).where(FeedbackTopic.run_id == run.id)
-    rows = []
-    for chunk in _chunks(ids):
-        query = clusterable_feedback().where(Feedback.id.in_(chunk), Feedback.id.not_in(done))
-        rows.extend(session.execute(filters.apply(query, dates=False).order_by(Feedback.id)))
-    if not rows:
-        return 0
-    model = clustering.load_topic_model(run.model_path)
-    labels = clustering.predict_topics(model, [row.text for row in rows])
-    merged = merge_targets(session).target
-    values = [
-        {
-            "run_id": run.id,
-            "feedback_id": row.id,
-            "topic_id": None if label == clustering.UNCLEAR else merged(label),
-            "predicted": True,
-            "assigned_at": now,
-        }
-        for row, label in zip(rows, labels, strict=True)
-    ]
-    for chunk in _chunks(values):
-        session.execute(sa.insert(FeedbackTopic), chunk)
-    return len(values)
-
-
-def after_feedback_stored(session: Session, feedback_ids: Iterable[int]) -> int:
-    """Assign new feedback to the current topics; never fails the caller's work.
-
-    Runs in a savepoint: any problem (a missing or unreadable model file, the engine) is
-    logged and rolled back, and the feedback simply waits for the next run.
-    """
-    try:
-        with session.begin_nested():
-            return assign_new_feedback(session, feedback_ids, now=utcnow())
-    except Exception:
-        log.exception("New feedback could not be assigned to topics")
-        return 0
-
-
-def feedback_received_since(session: Session, since: datetime) -> list[int]:
-    """Ids of feedback received at or after ``since`` (for imports, which store in batches)."""
-    query = sa.select(Feedback.id).where(Feedback.received_at >= since).order_by(Feedback.id)
-    return list(session.execute(query).scalars())
 
 
 def recent_runs(session: Session, limit: int = 50) -> list[tuple[TopicRun, Job | None]]:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from workbench.db import utcnow
 from workbench.errors import Conflict
-from workbench.feedback.models import Feedback
+from workbench.feedback.models import Feedback, is_complaint
 from workbench.issues.links import linked_feedback_ids
 from workbench.issues.models import Issue, IssueEvent, IssueKind, IssueTopic
 from workbench.issues.services import create_issue
@@ -145,19 +145,21 @@ def issue_topics(session: Session, issue_id: int, *, now: datetime) -> list[Topi
 
 
 def customers_raising(session: Session, issue_id: int) -> int:
-    """Distinct customers behind the feedback linked to the issue (directly or by topic)."""
+    """Distinct customers whose complaints are linked to the issue (directly or by topic)."""
     query = sa.select(sa.func.count(sa.distinct(Feedback.customer_id))).where(
         col(Feedback.id).in_(linked_feedback_ids(session, issue_id)),
         col(Feedback.customer_id).is_not(None),
+        is_complaint(),
     )
     return session.execute(query).scalar_one()
 
 
 def anonymous_raising(session: Session, issue_id: int) -> int:
-    """Linked feedback items without a customer (counted apart: they may be anyone)."""
+    """Linked complaints without a customer (counted apart: they may be anyone)."""
     query = sa.select(sa.func.count()).where(
         col(Feedback.id).in_(linked_feedback_ids(session, issue_id)),
         col(Feedback.customer_id).is_(None),
+        is_complaint(),
     )
     return session.execute(query).scalar_one()
 

@@ -31,6 +31,14 @@ blueprint = Blueprint("topics", __name__, template_folder="templates")
 
 READERS = (Role.RESEARCHER, Role.PRODUCT_OWNER, Role.VIEWER)
 EDITORS = (Role.PRODUCT_OWNER, Role.RESEARCHER)
+POLARITY_FILTERS = {
+    "": "All topics",
+    "negative": "Complaints",
+    "neutral": "Neutral",
+    "positive": "Praise",
+}
+#: The badge beside a topic's label: what its items share.
+POLARITY_NAMES = {"negative": "complaints", "neutral": "neutral", "positive": "praise"}
 SORT_LABELS = {
     "impact": "Impact",
     "size": "Size",
@@ -46,13 +54,18 @@ def index():
     session = get_session()
     sort = request.args.get("sort", "impact")
     sort = sort if sort in SORT_LABELS else "impact"
+    polarity = request.args.get("polarity", "")
+    polarity = polarity if polarity in POLARITY_FILTERS else ""
     rows = browser.topic_rows(session, now=utcnow(), sort=sort)
     return render_template(
         "topics/index.html",
         run=current_run(session),
-        rows=rows,
+        rows=[row for row in rows if not polarity or row.polarity == polarity],
         sort=sort,
         sort_labels=SORT_LABELS,
+        polarity_filter=polarity,
+        polarity_filters=POLARITY_FILTERS,
+        polarity_names=POLARITY_NAMES,
     )
 
 
@@ -64,6 +77,7 @@ def _filters(form: FeedbackFilterForm) -> FeedbackFilters | None:
         source=form.source.data or "",
         language=form.language.data or "",
         rating=int(rating) if rating in {"1", "2", "3", "4", "5"} else None,
+        polarity=form.polarity.data or "",
         journey_stage=form.journey_stage.data or "",
         date_from=form.date_from.data,
         date_to=form.date_to.data,
@@ -101,6 +115,7 @@ def detail(topic_id: int):
     return render_template(
         "topics/detail.html",
         run=current_run(session),
+        polarity_names=POLARITY_NAMES,
         row=row,
         form=form,
         page=page,

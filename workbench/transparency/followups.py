@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from nlp import redact
 from workbench.customers.models import ConsentKind, ConsentRecord, Customer
-from workbench.feedback.models import Feedback
+from workbench.feedback.models import Feedback, is_complaint
 from workbench.issues.links import linked_feedback_ids
 from workbench.issues.models import Issue, IssueStatus
 from workbench.outbox.models import OutboxMessage
@@ -110,6 +110,7 @@ def _newest_feedback_per_customer(session: Session, issue: Issue) -> dict[int, F
             col(Feedback.id).in_(sa.select(linked.c[0])),
             col(Feedback.customer_id).is_not(None),
             col(Feedback.erased).is_(False),
+            is_complaint(),  # praise is thanked for nothing: it raised no problem
         )
         .order_by(col(Feedback.created_at), col(Feedback.id))
     )

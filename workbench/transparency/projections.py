@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from nlp import redact
 from workbench.customers.models import ConsentKind, ConsentRecord
 from workbench.customers.services import customers_with_consent
-from workbench.feedback.models import Feedback
+from workbench.feedback.models import Feedback, is_complaint
 from workbench.issues.links import linked_feedback_ids
 from workbench.issues.models import Issue, IssueStatus, PublicQuote
 
@@ -135,7 +135,8 @@ def quotable_feedback() -> sa.ColumnElement[bool]:
 
 
 def customers_raised(session: Session, issue_id: int) -> int:
-    """Distinct customers of the linked feedback, plus one per item without a customer."""
+    """Distinct customers of the linked complaints, plus one per complaint without a customer
+    (praise linked to an issue is no one raising it)."""
     linked = linked_feedback_ids(session, issue_id).subquery()
     known, anonymous = session.execute(
         sa.select(
@@ -143,7 +144,7 @@ def customers_raised(session: Session, issue_id: int) -> int:
             sa.func.coalesce(
                 sa.func.sum(sa.case((col(Feedback.customer_id).is_(None), 1), else_=0)), 0
             ),
-        ).where(col(Feedback.id).in_(sa.select(linked.c[0])))
+        ).where(col(Feedback.id).in_(sa.select(linked.c[0])), is_complaint())
     ).one()
     return int(known) + int(anonymous)
 

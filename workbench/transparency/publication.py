@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from nlp import redact
-from workbench.customers.models import Customer
+from workbench.customers.services import register_names
 from workbench.errors import Conflict, NotFound, ValidationFailed
 from workbench.feedback.models import Feedback
 from workbench.issues.links import linked_feedback_ids
@@ -38,12 +38,6 @@ class QuoteCandidate:
     language: str
     preview: str
     quoted: bool
-
-
-def register_names(session: Session) -> list[str]:
-    """Every customer name in the register (nlp.redact also masks each part on its own)."""
-    names = session.exec(select(Customer.name).where(Customer.name != "").distinct()).all()
-    return [name for name in names if name and name.strip()]
 
 
 def redact_with_register(session: Session, text: str, names: Iterable[str] | None = None) -> str:

@@ -1,0 +1,111 @@
+"""Clustering steps of the topic model: how many topics, k-means, warm starts, polarity shares.
+
+Functions of arrays, no state: ``TopicModel`` calls them for each polarity group.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.preprocessing import normalize
+
+UNCLEAR = -1
+#: Above this many texts, k-means runs in mini-batches.
+LARGE_CORPUS = 20_000
+
+
+def kmeans_for(k: int, n_texts: int, random_state: int) -> KMeans | MiniBatchKMeans:
+    """K-means for ``n_texts`` vectors: mini-batches above ``LARGE_CORPUS``."""
+    if n_texts > LARGE_CORPUS:
+        return MiniBatchKMeans(
+            k, random_state=random_state, batch_size=4096, n_init=3, max_no_improvement=20
+        )
+    return KMeans(k, random_state=random_state, n_init=3)
+
+
+def auto_topic_count(n_texts: int, max_topics: int, min_topic_size: int) -> int:
+    """The number of topics for ``n_texts`` texts: round(sqrt(2 n)).
+
+    That is twice the classic rule of thumb sqrt(n / 2) for the number of clusters, because a
+    feedback topic is narrow (one thing said one way: "late delivery", not "delivery"); themes
+    group topics into the broad view. 26 topics for 334 texts, 78 for 3,000, 200 (the cap) from
+    20,000 on. Never more than ``max_topics`` or n / ``min_topic_size``, never fewer than 2.
+    """
+    count = round(math.sqrt(2 * n_texts))
+    return max(1, min(count, max_topics, max(2, n_texts // max(min_topic_size, 1))))
+
+
+def earlier_labels(previous_labels, empty: np.ndarray) -> np.ndarray | None:
+    """An earlier fit's labels as an array (-1 for none, and for texts without words)."""
+    if previous_labels is None:
+        return None
+    if len(previous_labels) != len(empty):
+        raise ValueError("previous_labels must have one entry per text (-1 for new texts).")
+    labels = np.array([UNCLEAR if x is None else int(x) for x in previous_labels])
+    labels[empty] = UNCLEAR
+    return labels
+
+
+def previous_centres(
+    reduced: np.ndarray, previous: np.ndarray | None, groups: np.ndarray, group: object
+) -> tuple[np.ndarray | None, list[int] | None]:
+    """Starting centres and ids from an earlier fit's topics that belong to ``group`` (most of
+    their texts have it), or (None, None) when fewer than two do."""
+    if previous is None:
+        return None, None
+    ids = []
+    for topic in np.unique(previous[previous != UNCLEAR]):
+        members = groups[previous == topic].tolist()
+        if max(set(members), key=lambda g: (members.count(g), str(g))) == group:
+            ids.append(int(topic))
+    if len(ids) < 2:
+        return None, None
+    centres = normalize(
+        np.vstack([reduced[(previous == i) & (groups == group)].mean(axis=0) for i in ids])
+    )
+    return centres, ids
+
+
+def share_topics(n_topics: str | int, group_sizes: Counter) -> dict:
+    """How many topics each polarity group gets: "auto" for each, or ``n_topics`` shared in
+    proportion to the groups' sizes (largest remainders), at least one per group (so more
+    than ``n_topics`` only when there are more groups than topics)."""
+    if n_topics == "auto":
+        return dict.fromkeys(group_sizes, "auto")
+    wanted = int(n_topics)
+    total = sum(group_sizes.values())
+    exact = {group: wanted * size / total for group, size in group_sizes.items()}
+    shares = {group: max(1, math.floor(value)) for group, value in exact.items()}
+    by_remainder = sorted(exact, key=lambda group: exact[group] - math.floor(exact[group]))
+    while sum(shares.values()) < wanted and by_remainder:
+        shares[by_remainder.pop()] += 1
+    while sum(shares.values()) > wanted and max(shares.values()) > 1:
+        above_one = [group for group in shares if shares[group] > 1]
+        shares[max(above_one, key=lambda group: shares[group] - exact[group])] -= 1
+    return shares
+
+
+def topic_ids(earlier: Sequence[int | None], sizes: np.ndarray) -> np.ndarray:
+    """The public id of each cluster: its earlier topic's id where it has one; the others get
+    new ids above every earlier one, the largest cluster first (a fresh fit: 0 is largest)."""
+    taken = [i for i in earlier if i is not None]
+    ids = np.array([UNCLEAR if i is None else i for i in earlier], dtype=int)
+    next_id = max(taken, default=-1) + 1
+    for cluster in np.argsort(-np.asarray(sizes), kind="stable"):
+        if earlier[cluster] is None:
+            ids[cluster] = next_id
+            next_id += 1
+    return ids
+
+
+def unclear_threshold(similarities: np.ndarray, share: float) -> float:
+    """The similarity below which a text is unclear: at most ``share`` of ``similarities``
+    lie below it (none when the share rounds down to no text)."""
+    count = int(share * len(similarities))
+    if count == 0 or len(similarities) == 0:
+        return -np.inf
+    return float(np.sort(similarities)[count])
