@@ -62,7 +62,7 @@ def _stop_words(language: str) -> frozenset[str]:
 #: Greetings, fillers and the copula spaCy's Swedish list lacks ("är"): they say nothing of
 #: what a topic is about.
 FILLER_WORDS = frozenset(
-    {"är", "hej", "hejsan", "hallå", "ok", "okej", "hi", "hello", "hey", "okay", "ok."}
+    {"är", "hej", "hejsan", "hallå", "ok", "okej", "hi", "hello", "hey", "okay"}
 )
 
 

@@ -174,8 +174,8 @@ class TopicModel(BaseEstimator):
 
         ``polarity`` (one value per text, such as "negative", "neutral" or "positive")
         clusters each polarity's texts on their own, so that no topic mixes praise with
-        complaints: "late delivery" and "fast delivery" become two topics. Each polarity
-        gets its own number of topics.
+        complaints: "late delivery" and "fast delivery" become two topics. The number of
+        topics is shared among the polarities by their sizes (at least one each).
 
         ``previous_labels`` (the topic ids an earlier fit gave these texts; -1 or None for texts
         it did not see) starts k-means from the earlier topics' centres in the new space and
@@ -249,7 +249,7 @@ class TopicModel(BaseEstimator):
     def _grouped(self, similarity: np.ndarray, groups: np.ndarray) -> np.ndarray:
         """Similarities with every centre of another polarity than the text's set to -2
         (below any cosine), so that a text only joins a topic of its own polarity."""
-        if self.topic_polarity_.tolist() == [None] * len(self.topic_polarity_):
+        if all(polarity is None for polarity in self.topic_polarity_):
             return similarity
         other = groups[:, None] != self.topic_polarity_[None, :]
         # A polarity the model never saw may join any topic.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -302,6 +303,11 @@ def make_issue(session: Session, **overrides: Any) -> Issue:
     return issue
 
 
+def _shared_polarity(items: list[Feedback]) -> str:
+    found = Counter(item.polarity.value for item in items if item.polarity is not None)
+    return found.most_common(1)[0][0] if found else ""
+
+
 def make_topic_run(
     session: Session,
     assignments: dict[str, list[Feedback]] | None = None,
@@ -337,6 +343,8 @@ def make_topic_run(
                 label=label,
                 keywords=[[word, 1.0] for word in label.split()[:3]],
                 size=len(items),
+                # As a run does: the polarity the topic's items share (most of them, here).
+                polarity=_shared_polarity(items),
                 representative_feedback_ids=[item.id for item in items[:3]],
             )
         )

@@ -142,8 +142,8 @@ def test_a_rated_item_takes_its_polarity_from_the_rating(session):
         ("positive", 1.0),
     ]
     assert {i.polarity_source.value for i in items[:3]} == {"rating"}
-    # The unrated one is read by the topics feature's hook (the fallback model before a run).
-    assert items[3].polarity_source is None or items[3].polarity_source.value == "fallback"
+    # The unrated one is read by the topics feature's hook: the starter model before any run.
+    assert items[3].polarity_source.value == "fallback" and items[3].polarity is not None
 
 
 def test_store_links_customers_by_reference_or_email(session):

@@ -46,6 +46,17 @@ def test_no_current_run_says_so_and_points_to_runs(client, auth):
     assert "no topic run has finished" in page and "/topics/runs" in page
 
 
+def test_the_list_shows_each_topic_polarity_and_filters_by_it(client, auth, world):
+    auth.login(Role.VIEWER)
+    praise = text(client.get("/topics?polarity=positive"))
+    assert "friendly staff" in praise and "late delivery" not in praise
+    assert "no complaints: praise scores 0" in praise
+    complaints = text(client.get("/topics?polarity=negative"))
+    assert "late delivery" in complaints and "friendly staff" not in complaints
+    everything = text(client.get("/topics?polarity=bogus"))  # unknown: all topics
+    assert "late delivery" in everything and "friendly staff" in everything
+
+
 def test_viewer_reads_the_list_and_a_topic_but_cannot_change(client, auth, world):
     auth.login(Role.VIEWER)
     page = text(client.get("/topics"))

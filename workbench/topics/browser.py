@@ -136,12 +136,19 @@ def current_topics(session: Session, run: TopicRun) -> list[tuple[Topic, TopicVe
     return [(topic, version) for topic, version in session.exec(query)]
 
 
-def topic_rows(session: Session, *, now: datetime, sort: str = "impact") -> list[TopicRow]:
-    """The current run's topics with figures, sorted (highest impact first by default)."""
+def topic_rows(
+    session: Session, *, now: datetime, sort: str = "impact", polarity: str = ""
+) -> list[TopicRow]:
+    """The current run's topics with figures, sorted (highest impact first by default); with
+    ``polarity``, only the topics of that polarity."""
     run = current_run(session)
     if run is None:
         return []
-    rows = [row for row in build_topic_rows(session, current_topics(session, run), now) if row.size]
+    rows = [
+        row
+        for row in build_topic_rows(session, current_topics(session, run), now)
+        if row.size and (not polarity or row.polarity == polarity)
+    ]
     return sort_rows(rows, sort)
 
 

@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -68,19 +69,10 @@ def fit_polarity(texts: Sequence[str], polarities: Sequence[str]) -> Any:
     return PolarityModel().fit(list(texts), list(polarities))
 
 
-_fallback_lock = threading.Lock()
-
-
+@lru_cache(maxsize=1)
 def fallback_polarity_model() -> Any:
-    """The model of the starter sentences alone, fitted once per process."""
-    global _fallback
-    with _fallback_lock:
-        if _fallback is None:
-            _fallback = fit_polarity([], [])
-        return _fallback
-
-
-_fallback: Any = None
+    """The model of the starter sentences alone, fitted once per process (about a second)."""
+    return fit_polarity([], [])
 
 
 def predict_polarity(model: Any, texts: Sequence[str]) -> list[PolarityPrediction]:

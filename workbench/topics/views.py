@@ -56,11 +56,11 @@ def index():
     sort = sort if sort in SORT_LABELS else "impact"
     polarity = request.args.get("polarity", "")
     polarity = polarity if polarity in POLARITY_FILTERS else ""
-    rows = browser.topic_rows(session, now=utcnow(), sort=sort)
+    rows = browser.topic_rows(session, now=utcnow(), sort=sort, polarity=polarity)
     return render_template(
         "topics/index.html",
         run=current_run(session),
-        rows=[row for row in rows if not polarity or row.polarity == polarity],
+        rows=rows,
         sort=sort,
         sort_labels=SORT_LABELS,
         polarity_filter=polarity,
