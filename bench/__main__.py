@@ -13,7 +13,15 @@ import platform
 import time
 from pathlib import Path
 
-from bench import api_load, form_load, import_feedback, language, topics, transparency
+from bench import (
+    api_load,
+    form_load,
+    import_feedback,
+    language,
+    topic_sets,
+    topics,
+    transparency,
+)
 from nlp.representation import semantic_available
 
 
@@ -23,6 +31,7 @@ def main() -> None:
     report["results"]["language_identification"] = language.run()
     engines = ("tfidf", "semantic") if semantic_available() else ("tfidf",)
     report["results"]["topics"] = topics.run(engines=engines)
+    report["results"]["topic_sets_and_polarity"] = topic_sets.run()
     report["results"]["import_100k_csv"] = import_feedback.run(100_000)
     report["results"]["api_1000_posts_20_clients"] = api_load.run()
     report["results"]["public_form_post_32_clients"] = form_load.run()

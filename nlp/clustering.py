@@ -39,6 +39,28 @@ def auto_topic_count(n_texts: int, max_topics: int, min_topic_size: int) -> int:
     return max(1, min(count, max_topics, max(2, n_texts // max(min_topic_size, 1))))
 
 
+def polarity_groups(polarity, n_texts: int) -> np.ndarray:
+    """Each text's polarity as an array (all None without polarity)."""
+    if polarity is None:
+        return np.full(n_texts, None, dtype=object)
+    if len(polarity) != n_texts:
+        raise ValueError("polarity must have one entry per text.")
+    return np.array(list(polarity), dtype=object)
+
+
+def within_polarity(
+    similarity: np.ndarray, groups: np.ndarray, topic_polarity: np.ndarray
+) -> np.ndarray:
+    """Similarities with every centre of another polarity than the text's set to -2 (below any
+    cosine), so that a text only joins a topic of its own polarity. A polarity the model never
+    saw may join any topic."""
+    if all(polarity is None for polarity in topic_polarity):
+        return similarity
+    other = groups[:, None] != topic_polarity[None, :]
+    other[~np.isin(groups, topic_polarity)] = False
+    return np.where(other, -2.0, similarity)
+
+
 def earlier_labels(previous_labels, empty: np.ndarray) -> np.ndarray | None:
     """An earlier fit's labels as an array (-1 for none, and for texts without words)."""
     if previous_labels is None:

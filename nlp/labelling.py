@@ -84,6 +84,28 @@ def written_forms(analysis, indices: Iterable[int]) -> dict[str, Counter[str]]:
     return forms
 
 
+def detected_names(analysis) -> frozenset[str]:
+    """Words that look like names: written capitalised in the middle of a sentence, and never
+    in lower case ("Charles", "Thomson"; not "BankID" or a capitalised first word)."""
+    capitalised: Counter[str] = Counter()
+    lower: set[str] = set()
+    for words, flags in zip(analysis.written, analysis.capitalised, strict=True):
+        for word, flag in zip(words, flags, strict=True):
+            if flag:
+                capitalised[word.lower()] += 1
+            elif word == word.lower():
+                lower.add(word)
+    return frozenset(word for word in capitalised if word not in lower)
+
+
+def in_main_language(analysis, inside: np.ndarray) -> np.ndarray:
+    """The texts of ``inside`` written in the language most of them are in: a topic of Swedish
+    and English texts is labelled in the language of most of its customers."""
+    languages = Counter(analysis.languages[i] for i in inside)
+    main = max(languages, key=lambda language: (languages[language], language))
+    return np.array([i for i in inside if analysis.languages[i] == main])
+
+
 def readable_keywords(
     ranked: Iterable[tuple[str, float]],
     forms: dict[str, Counter[str]],
@@ -150,6 +172,14 @@ def topic_label(keywords: Sequence[tuple[str, float]]) -> str:
     return label_candidates(keywords)[0]
 
 
+def label_still_fits(label: str, keywords: Sequence[tuple[str, float]]) -> bool:
+    """Whether every word of ``label`` is still a word of ``keywords``: then a re-fitted topic
+    keeps the label it had, and readers keep recognising it."""
+    words = {word for keyword, _ in keywords for word in keyword.split()}
+    wanted = label.casefold().replace(" / ", " ").split()
+    return bool(wanted) and all(word in words for word in wanted)
+
+
 def unique_labels(candidates_by_topic: Sequence[Sequence[str]], sizes: Sequence[int]) -> list[str]:
     """One label per topic, no two alike: larger topics choose first among their candidates;
     a topic whose every candidate is taken gets its first one with a number ("Leveransen (2)")."""
@@ -208,6 +238,7 @@ def describe_topics(
     )
     weights = ctfidf(members @ counts)
     exclude = frozenset(word.lower() for name in exclude_words for word in name.split())
+    exclude |= detected_names(analysis)
     found = []
     for cluster in range(n_clusters):
         inside = np.where((clusters == cluster) & ~unclear)[0]
@@ -216,7 +247,7 @@ def describe_topics(
         row = weights.getrow(cluster).toarray().ravel()
         order = np.argsort(-row, kind="stable")
         ranked = ((str(vocabulary[i]), round(float(row[i]), 4)) for i in order if row[i] > 0)
-        forms = written_forms(analysis, inside)
+        forms = written_forms(analysis, in_main_language(analysis, inside))
         keywords = readable_keywords(ranked, forms, exclude, n_keywords)
         closest = inside[np.argsort(-similarity[inside], kind="stable")[:n_representative]]
         found.append((cluster, inside, keywords, closest))

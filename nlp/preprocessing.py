@@ -35,6 +35,14 @@ URL_TOKEN = "_url_"
 EMAIL_TOKEN = "_email_"
 NUMBER_TOKEN = "_number_"
 
+PLACEHOLDER_TOKENS = frozenset({URL_TOKEN, EMAIL_TOKEN, NUMBER_TOKEN})
+
+
+def has_words(tokens: list[str]) -> bool:
+    """Whether a text has something to cluster on: a word, not only a URL, e-mail or number."""
+    return any(token not in PLACEHOLDER_TOKENS for token in tokens)
+
+
 _NUMBER = re.compile(r"^[+-]?[\d.,:/\s-]*\d[\d.,:/-]*(?:st|kr|sek|%|x)?$", re.IGNORECASE)
 #: Sample size for deciding whether a corpus is in one language.
 LANGUAGE_SAMPLE = 200
@@ -135,12 +143,16 @@ class Analysis:
         a phrase is only shown where its words stood side by side.
     languages : list of str
         The pipeline language each text was processed in (sv, en or xx).
+    capitalised : list of list of bool
+        Whether each token was written capitalised ("Charles", not "BankID" or "ID") where a
+        sentence does not start: how names show themselves.
     """
 
     tokens: list[list[str]]
     written: list[list[str]]
     positions: list[list[int]]
     languages: list[str]
+    capitalised: list[list[bool]]
 
 
 class Preprocessor(TransformerMixin, BaseEstimator):
@@ -194,6 +206,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         tokens: list[list[str]] = [[] for _ in texts]
         written: list[list[str]] = [[] for _ in texts]
         places: list[list[int]] = [[] for _ in texts]
+        capitalised: list[list[bool]] = [[] for _ in texts]
         for group in sorted(set(languages)):
             members = [i for i, lang in enumerate(languages) if lang == group]
             normalise = _Normaliser(group, self.lemmatize, self.remove_stop_words)
@@ -203,7 +216,18 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                 tokens[member] = [form for form, _ in kept]
                 written[member] = [token.text for _, token in kept]
                 places[member] = [token.i for _, token in kept]
-        return Analysis(tokens, written, places, languages)
+                capitalised[member] = [_capitalised_mid_sentence(token) for _, token in kept]
+        return Analysis(tokens, written, places, languages, capitalised)
+
+
+SENTENCE_ENDS = frozenset({".", "!", "?", "…", ":", "\n"})
+
+
+def _capitalised_mid_sentence(token) -> bool:
+    text = token.text
+    if not (text[:1].isupper() and text[1:].islower()) or token.i == 0:
+        return False
+    return token.doc[token.i - 1].text.strip() not in SENTENCE_ENDS
 
 
 def text_language(text: str, hint: str | None = None) -> str:

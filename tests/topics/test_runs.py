@@ -206,6 +206,38 @@ def test_topic_ids_stay_stable_when_feedback_is_added(app, database, warm, n_top
         assert not session.get(TopicRun, first.id).is_current
 
 
+def test_a_warm_re_fit_keeps_labels_whose_words_still_describe_the_topic(app, database):
+    add_themed(database)
+    first = run_topics(app)
+    with database.session_scope() as session:
+        for texts in NEW_TEXTS.values():
+            for text in texts:
+                make_feedback(session, text=text, language="en")
+    second = run_topics(app)
+    assert second.metrics["warm_start"] is True
+    with database.session_scope() as session:
+        versions = {
+            run_id: {
+                v.topic_id: v for v in session.exec(select(TopicVersion).where(
+                    TopicVersion.run_id == run_id))
+            }
+            for run_id in (first.id, second.id)
+        }  # fmt: skip
+    kept = 0
+    for topic_id, now in versions[second.id].items():
+        before = versions[first.id].get(topic_id)
+        if before is None:
+            continue
+        words = {w for keyword, _ in now.keywords for w in keyword.split()}
+        still = all(w in words for w in before.label.casefold().replace(" / ", " ").split())
+        assert (now.label == before.label) or not still, (before.label, now.label)
+        kept += now.label == before.label
+    assert kept >= 1
+    labels = [v.label.casefold() for v in versions[second.id].values()]
+    assert len(labels) == len(set(labels))
+    assert all(v.theme >= 0 and v.theme_label for v in versions[second.id].values())
+
+
 def topic_of(database, run_id: int) -> dict[int, int]:
     """Each item's topic now: hand moves win over the run's assignment."""
     with database.session_scope() as session:

@@ -12,7 +12,7 @@ from tests.factories import make_feedback, make_issue, make_topic_run
 from workbench.auth.models import Role
 from workbench.db import get_database
 from workbench.issues.models import Issue, IssueEvent, IssueTopic
-from workbench.topics.models import Topic, TopicMove
+from workbench.topics.models import Topic, TopicMove, TopicVersion
 from workbench.topics.triage import issue_topic_panel
 
 
@@ -44,6 +44,21 @@ def test_no_current_run_says_so_and_points_to_runs(client, auth):
     auth.login(Role.VIEWER)
     page = text(client.get("/topics"))
     assert "no topic run has finished" in page and "/topics/runs" in page
+
+
+def test_the_list_shows_themes_with_their_topics_complaints_and_praise(client, auth, session):
+    late = [make_feedback(session, text=f"Paketet kom sent {i}", rating=1) for i in range(3)]
+    fast = [make_feedback(session, text=f"Snabb leverans {i}", rating=5) for i in range(2)]
+    make_topic_run(session, {"Late delivery": late, "Fast delivery": fast})
+    for version in session.exec(select(TopicVersion)):
+        version.theme, version.theme_label = 0, "Leveransen"
+        session.add(version)
+    session.commit()
+    auth.login(Role.VIEWER)
+    page = text(client.get("/topics"))
+    themes = page[page.index('id="themes-heading"') : page.index("Show:")]
+    assert "Leveransen" in themes and "3 complaints · 2 praise" in themes
+    assert "Late delivery" in themes and "Fast delivery" in themes
 
 
 def test_the_list_shows_each_topic_polarity_and_filters_by_it(client, auth, world):

@@ -6,11 +6,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from workbench.db import utcnow
 from workbench.topics import clustering
-from workbench.topics.models import Topic
+from workbench.topics.models import Topic, TopicVersion
 
 
 @dataclass
@@ -68,3 +68,34 @@ def topic_identities(
         session.flush()
         identities[engine_id] = topic.id
     return identities
+
+
+def kept_labels(
+    session: Session,
+    previous_run_id: int | None,
+    fitted: clustering.FittedTopics,
+    groups: dict[int, list[tuple[int, clustering.TopicSummary]]],
+) -> dict[int, str]:
+    """Earlier labels that a warm re-fit keeps: a topic found again keeps its label while
+    every word of it is still among its keywords (labels stay unique)."""
+    if not fitted.warm_start or previous_run_id is None:
+        return {}
+    earlier = {
+        version.topic_id: version.label
+        for version in session.exec(
+            select(TopicVersion).where(TopicVersion.run_id == previous_run_id)
+        )
+    }
+    chosen = {
+        topic_id: max(parts, key=lambda p: p[1].size)[1] for topic_id, parts in groups.items()
+    }
+    kept: dict[int, str] = {}
+    for topic_id, main in chosen.items():
+        old = earlier.get(topic_id)
+        if old and clustering.label_still_fits(old, main.keywords):
+            kept[topic_id] = old
+    taken = {label.casefold() for label in kept.values()}
+    new_labels = [m.label.casefold() for t, m in chosen.items() if t not in kept]
+    if len(taken) < len(kept) or taken & set(new_labels):
+        return {}  # two topics would share a label: take the new labels as they are
+    return kept

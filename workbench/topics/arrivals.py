@@ -18,18 +18,24 @@ from workbench.feedback.models import Feedback
 from workbench.topics import clustering
 from workbench.topics.alignment import merge_targets
 from workbench.topics.assignments import current_run
+from workbench.topics.embeddings import feedback_embeddings
 from workbench.topics.models import FeedbackTopic
 from workbench.topics.polarity import assign_polarity, corpus_polarity
 from workbench.topics.selection import TopicRunFilters, clusterable_feedback
 
 log = logging.getLogger(__name__)
 
+#: Items embedded as they arrive under the multilingual engine (about a second per 50).
+EMBED_AT_ARRIVAL = 200
+
 
 def assign_new_feedback(session: Session, feedback_ids: Iterable[int], *, now: datetime) -> int:
     """Give feedback the current run has no topic for one predicted by that run's model.
 
     The run's filters apply, except its date range. Returns how many items were assigned
-    (those fitting no topic are stored as unclear, and counted). No current run: 0.
+    (those fitting no topic are stored as unclear, and counted). No current run: 0. Under an
+    embedding engine, more than ``EMBED_AT_ARRIVAL`` items at once (an import) are left for
+    the next run, which embeds them.
     """
     run = current_run(session)
     ids = sorted(set(feedback_ids))
@@ -43,9 +49,14 @@ def assign_new_feedback(session: Session, feedback_ids: Iterable[int], *, now: d
         rows.extend(session.execute(filters.apply(query, dates=False).order_by(Feedback.id)))
     if not rows:
         return 0
+    vectors = None
+    if run.params.get("engine") in clustering.EMBEDDING_ENGINES:
+        if len(rows) > EMBED_AT_ARRIVAL:
+            return 0  # a large import would wait minutes here: the next run embeds it
+        vectors = feedback_embeddings(session, [r.id for r in rows], [r.text for r in rows])
     model = clustering.load_topic_model(run.model_path)
     polarity = corpus_polarity(session, [row.id for row in rows])
-    labels = clustering.predict_topics(model, [row.text for row in rows], polarity)
+    labels = clustering.predict_topics(model, [row.text for row in rows], polarity, vectors)
     merged = merge_targets(session).target
     values = [
         {

@@ -61,6 +61,8 @@ class TopicRow:
     quotes: list[Feedback]
     issues: list[Issue]
     polarity: str  # what the topic's items share: negative, neutral, positive ("" before)
+    theme: int  # the theme's number in the run (-1: none)
+    theme_label: str
     complaints: int  # negative or neutral items: what the impact score counts
     praise: int
     impact: ImpactScore
@@ -72,6 +74,38 @@ class TopicRow:
     @property
     def sparkline(self) -> str:
         return sparkline_points([week.count for week in self.weeks])
+
+
+@dataclass
+class ThemeRow:
+    """A theme as the topic list's overview shows it: its topics, complaints and praise."""
+
+    label: str
+    topics: list[TopicRow]
+
+    @property
+    def complaints(self) -> int:
+        return sum(row.complaints for row in self.topics)
+
+    @property
+    def praise(self) -> int:
+        return sum(row.praise for row in self.topics)
+
+    @property
+    def impact(self) -> float:
+        return max((row.impact.score for row in self.topics), default=0.0)
+
+
+def theme_rows(rows: list[TopicRow]) -> list[ThemeRow]:
+    """The themes of these topics, the one with the highest-impact topic first; topics from
+    runs made before themes are left out (no theme)."""
+    themes: dict[int, ThemeRow] = {}
+    for row in rows:
+        if row.theme >= 0:
+            themes.setdefault(row.theme, ThemeRow(row.theme_label, [])).topics.append(row)
+    for theme in themes.values():
+        theme.topics.sort(key=lambda row: -row.impact.score)
+    return sorted(themes.values(), key=lambda theme: (-theme.impact, -theme.complaints))
 
 
 def week_starts(now: datetime, weeks: int = WEEKS) -> list[date]:
@@ -247,6 +281,8 @@ def build_topic_rows(
                 ],
                 issues=issues[topic.id],
                 polarity=version.polarity if version else "",
+                theme=version.theme if version else -1,
+                theme_label=version.theme_label if version else "",
                 complaints=complaints,
                 praise=int(stat.praise or 0) if stat else 0,
                 impact=impact_score(

@@ -21,7 +21,9 @@ from typing import Any
 from workbench.errors import ValidationFailed
 
 UNCLEAR = -1
-ENGINES = ("tfidf", "semantic")
+ENGINES = ("tfidf", "semantic", "multilingual")
+#: Engines that work on sentence embeddings the workbench computes once and keeps.
+EMBEDDING_ENGINES = ("multilingual",)
 LANGUAGES = ("auto", "sv", "en")
 Progress = Callable[[str], None]
 
@@ -36,6 +38,8 @@ class TopicSummary:
     size: int
     representative_rows: tuple[int, ...]
     polarity: str = ""  # "" when the fit was not split by polarity
+    theme: int = -1  # the theme's number in this fit (-1: none)
+    theme_label: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -107,6 +111,9 @@ class FittedTopics:
 
 
 def _fitted(model: Any, warm_start: bool = False) -> FittedTopics:
+    themes = {
+        topic_id: theme for theme in getattr(model, "themes_", []) for topic_id in theme.topic_ids
+    }
     topics = tuple(
         TopicSummary(
             id=int(topic.id),
@@ -115,6 +122,8 @@ def _fitted(model: Any, warm_start: bool = False) -> FittedTopics:
             size=int(topic.size),
             representative_rows=tuple(int(i) for i in topic.representative),
             polarity=topic.polarity or "",
+            theme=themes[topic.id].id if topic.id in themes else -1,
+            theme_label=themes[topic.id].label if topic.id in themes else "",
         )
         for topic in model.topics_
     )
@@ -131,6 +140,7 @@ def fit_topics(
     language: str = "auto",
     random_state: int = 0,
     exclude_words: Sequence[str] = (),
+    embeddings: Any = None,
 ) -> FittedTopics:
     """Fit topics on ``texts``; ``previous_labels`` (-1 for texts the earlier fit did not
     label) starts from the earlier topics and keeps their ids (a warm re-fit). ``polarity``
@@ -151,12 +161,20 @@ def fit_topics(
             list(texts),
             previous_labels=list(previous_labels) if warm else None,
             polarity=list(polarity) if polarity is not None else None,
+            embeddings=embeddings,
         )
     except (ValueError, ImportError, RuntimeError) as error:
         # Parameters the library refuses, texts with no words, a missing extra, or model files
         # that fail their checksums.
         raise ValidationFailed(f"Cannot fit topics: {error}") from error
     return _fitted(model, warm)
+
+
+def label_still_fits(label: str, keywords: Sequence[tuple[str, float]]) -> bool:
+    """Whether an earlier label still describes a topic with these keywords."""
+    from nlp.labelling import label_still_fits as fits
+
+    return fits(label, keywords)
 
 
 def align_topic_ids(previous: Sequence[int], current: Sequence[int]) -> dict[int, int]:
@@ -210,13 +228,49 @@ def load_topic_model(path: str | Path) -> Any:
 
 
 def predict_topics(
-    model: Any, texts: Sequence[str], polarity: Sequence[str | None] | None = None
+    model: Any,
+    texts: Sequence[str],
+    polarity: Sequence[str | None] | None = None,
+    embeddings: Any = None,
 ) -> list[int]:
     """The topic id of each text under a fitted model (-1: fits no topic); with ``polarity``,
-    only among topics of the text's own polarity."""
+    only among topics of the text's own polarity (models saved before polarity ignore it)."""
+    options: dict[str, Any] = {}
     if polarity is not None and getattr(model, "topic_polarity_", None) is not None:
-        return [int(label) for label in model.predict(list(texts), polarity=list(polarity))]
-    return [int(label) for label in model.predict(list(texts))]
+        options["polarity"] = list(polarity)
+    if embeddings is not None and model.engine in EMBEDDING_ENGINES:
+        options["embeddings"] = embeddings
+    return [int(label) for label in model.predict(list(texts), **options)]
+
+
+def installed_engines() -> list[str]:
+    """The engines this installation can run (the semantic one needs its extra)."""
+    from nlp import multilingual
+    from nlp.representation import semantic_available
+
+    found = {
+        "tfidf": True,
+        "semantic": semantic_available(),
+        "multilingual": multilingual.available(),
+    }
+    return [engine for engine in ENGINES if found[engine]]
+
+
+def embedding_model_id() -> str:
+    """The name stored with each cached embedding: vectors of another model are not reused."""
+    from nlp import multilingual
+
+    return multilingual.MODEL_ID
+
+
+def embed_texts(texts: Sequence[str]) -> Any:
+    """Sentence embeddings (float32, one row per text) for the multilingual engine."""
+    from nlp import multilingual
+
+    try:
+        return multilingual.embed(list(texts))
+    except (ImportError, RuntimeError) as error:
+        raise ValidationFailed(f"Cannot embed texts: {error}") from error
 
 
 def library_versions() -> dict[str, str]:

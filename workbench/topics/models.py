@@ -70,6 +70,9 @@ class TopicVersion(SQLModel, table=True):
     # The polarity the topic's items share ("negative", "neutral", "positive"); "" for runs
     # made before topics were split by polarity.
     polarity: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    # The theme (a group of close topics) this topic was in: its number in the run, -1 none.
+    theme: int = Field(default=-1, sa_column_kwargs={"server_default": "-1"})
+    theme_label: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     representative_feedback_ids: list[int] = Field(default_factory=list, sa_type=sa.JSON)
 
 
@@ -88,6 +91,22 @@ class FeedbackTopic(SQLModel, table=True):
     )
     predicted: bool = False
     assigned_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class FeedbackEmbedding(SQLModel, table=True):
+    """A feedback item's sentence embedding, computed once for the multilingual engine.
+
+    ``text_sha256`` is the hash of the text it was computed from: an edited or erased text
+    no longer matches, and its vector is never used again (and is deleted by the next run).
+    """
+
+    __tablename__ = "feedback_embeddings"
+
+    feedback_id: int = Field(foreign_key="feedback.id", primary_key=True, ondelete="CASCADE")
+    model: str = Field(max_length=100)
+    text_sha256: str = Field(max_length=64)
+    vector: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class TopicMove(SQLModel, table=True):

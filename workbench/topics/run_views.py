@@ -18,6 +18,7 @@ from workbench.feedback.services import list_forms
 from workbench.formfields import options
 from workbench.jobs.models import Job, JobStatus
 from workbench.jobs.runner import dispatch
+from workbench.topics.clustering import installed_engines
 from workbench.topics.models import TopicRun
 from workbench.topics.runs import TopicRunFilters, model_folder, recent_runs, start_topic_run
 
@@ -27,7 +28,12 @@ READERS = (Role.RESEARCHER, Role.PRODUCT_OWNER, Role.VIEWER)
 STARTERS = (Role.RESEARCHER, Role.PRODUCT_OWNER)
 TOPIC_COUNTS = [("auto", "Let the engine decide")] + [(str(n), str(n)) for n in (5, 10, 20, 40)]
 STAGES = [("", "Any")] + [(stage.value, stage.value.replace("_", " ")) for stage in JourneyStage]
-ENGINES = [("tfidf", "Words (TF-IDF, fast)"), ("semantic", "Meaning (needs the semantic extra)")]
+#: What each engine does, in a product owner's words; only installed engines are offered.
+ENGINES = {
+    "multilingual": "By meaning, Swedish and English together (recommended)",
+    "tfidf": "By shared words (fastest; each language apart)",
+    "semantic": "By meaning, English only",
+}
 
 
 class RunForm(FlaskForm):
@@ -43,11 +49,7 @@ class RunForm(FlaskForm):
         choices=options(STAGES),
         default="",
     )
-    engine = SelectField(
-        "Engine",
-        choices=options(ENGINES),
-        default="tfidf",
-    )
+    engine = SelectField("Group feedback", choices=[])
     n_topics = SelectField("Number of topics", choices=options(TOPIC_COUNTS), default="auto")
     fresh = BooleanField("Fresh run (let new themes appear; ids are still matched)")
 
@@ -58,6 +60,10 @@ def run_form() -> RunForm:
     form.source.choices = options([("", "Any")] + [(s, s) for s in list_sources(session)])
     forms = list_forms(session)
     form.form_id.choices = options([("", "Any")] + [(str(f.id), f.title) for f in forms])
+    installed = [engine for engine in ENGINES if engine in installed_engines()]
+    form.engine.choices = options([(engine, ENGINES[engine]) for engine in installed])
+    if form.engine.data is None:
+        form.engine.data = installed[0]
     return form
 
 

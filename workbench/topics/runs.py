@@ -23,9 +23,15 @@ from workbench.errors import Conflict, NotFound, ValidationFailed
 from workbench.feedback.models import Feedback
 from workbench.jobs import services as jobs
 from workbench.jobs.models import Job, JobStatus
-from workbench.topics import clustering
-from workbench.topics.alignment import merge_targets, topic_identities
+from workbench.topics import clustering, embeddings
+from workbench.topics.alignment import kept_labels, merge_targets, topic_identities
 from workbench.topics.assignments import current_run
+from workbench.topics.embeddings import (
+    compute_and_store,
+    purge_erased_embeddings,
+    stack,
+    stored_embeddings,
+)
 from workbench.topics.models import FeedbackTopic, TopicRun, TopicVersion
 from workbench.topics.polarity import corpus_polarity, refit_polarity
 from workbench.topics.selection import TopicRunFilters, clusterable_feedback
@@ -178,10 +184,36 @@ def _read(session: Session, run: TopicRun) -> _Corpus:
     return _Corpus([r.id for r in rows], [r.text for r in rows], labels, previous, names)
 
 
+def _embed(database: Database, job_id: int, corpus: _Corpus):
+    """The corpus's sentence vectors: those stored, and the missing ones computed and stored a
+    batch at a time (each batch its own transaction: a cut-off run keeps what it computed)."""
+    _progress(database, job_id, 0.2, "Reading meaning (sentence embeddings)")
+    with database.session_scope() as session:
+        vectors = stored_embeddings(session, corpus.ids, corpus.texts)
+    missing = [i for i, feedback_id in enumerate(corpus.ids) if feedback_id not in vectors]
+    for done, chunk in enumerate(in_chunks(missing, embeddings.BATCH), start=1):
+        with database.session_scope() as session:
+            vectors.update(
+                compute_and_store(
+                    session, [corpus.ids[i] for i in chunk], [corpus.texts[i] for i in chunk]
+                )
+            )
+        finished = min(done * embeddings.BATCH, len(missing))
+        _progress(
+            database,
+            job_id,
+            0.2 + 0.4 * finished / len(missing),
+            f"Reading meaning: {finished} of {len(missing)} new texts",
+        )
+    return stack(vectors, corpus.ids)
+
+
 def _execute(database: Database, job_id: int, run_id: int) -> None:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     _progress(database, job_id, 0.05, "Reading feedback")
+    with database.session_scope() as session:
+        purge_erased_embeddings(session)  # whatever this run finds, erased texts go
     with database.session_scope() as session:
         run = session.get(TopicRun, run_id)
         params = dict(run.params)
@@ -200,8 +232,14 @@ def _execute(database: Database, job_id: int, run_id: int) -> None:
         polarity = corpus_polarity(session, corpus.ids)
     timings["polarity_seconds"] = time.perf_counter() - clock
 
+    vectors = None
+    if params["engine"] in clustering.EMBEDDING_ENGINES:
+        clock = time.perf_counter()
+        vectors = _embed(database, job_id, corpus)
+        timings["embed_seconds"] = time.perf_counter() - clock
+
     clock = time.perf_counter()
-    _progress(database, job_id, 0.2, f"Finding topics in {len(corpus.texts)} texts")
+    _progress(database, job_id, 0.6, f"Finding topics in {len(corpus.texts)} texts")
     labelled = sum(label != clustering.UNCLEAR for label in corpus.previous_labels)
     warm = (
         params.get("warm", True)
@@ -216,6 +254,7 @@ def _execute(database: Database, job_id: int, run_id: int) -> None:
         previous_labels=corpus.previous_labels if warm else None,
         polarity=polarity,
         exclude_words=corpus.names,
+        embeddings=vectors,
         engine=params["engine"],
         n_topics=params["n_topics"],
         language=language if language in clustering.LANGUAGES else "auto",
@@ -266,6 +305,9 @@ def _store(
     by_identity = {topic.id: topic for topic in fitted.topics}
     for engine_id, topic_id in identities.items():
         groups.setdefault(merged(topic_id), []).append((engine_id, by_identity[topic_id]))
+    labels = kept_labels(
+        session, corpus.previous_run.id if corpus.previous_run else None, fitted, groups
+    )
     for topic_id, parts in groups.items():
         parts.sort(key=lambda part: (part[1].id != topic_id, -part[1].size))
         engine_id, main = parts[0]
@@ -275,10 +317,12 @@ def _store(
                 run_id=run.id,
                 topic_id=topic_id,
                 engine_topic=engine_id,
-                label=main.label[:200],
+                label=labels.get(topic_id, main.label)[:200],
                 keywords=[[word, weight] for word, weight in main.keywords],
                 size=sum(part.size for _, part in parts),
                 polarity=main.polarity,
+                theme=main.theme,
+                theme_label=main.theme_label[:200],
                 representative_feedback_ids=representative[:REPRESENTATIVES],
             )
         )

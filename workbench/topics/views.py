@@ -61,6 +61,7 @@ def index():
         "topics/index.html",
         run=current_run(session),
         rows=rows,
+        themes=browser.theme_rows(rows),
         sort=sort,
         sort_labels=SORT_LABELS,
         polarity_filter=polarity,
