@@ -31,6 +31,7 @@ run: install $(SECRET_FILE)
 	$(BIN)/workbench db upgrade
 	$(BIN)/workbench demo
 	WORKBENCH_SECRET_KEY="$${WORKBENCH_SECRET_KEY:-$$(cat $(SECRET_FILE))}" \
+	WORKBENCH_BASE_URL="$${WORKBENCH_BASE_URL:-http://$(HOST):$(PORT)}" \
 		$(BIN)/workbench serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: install

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_login import FlaskLoginClient
 from sqlalchemy import text
 from sqlmodel import Session, select
 
@@ -105,6 +107,15 @@ def session(app: Flask) -> Iterator[Session]:
     db_session = get_database(app).new_session()
     yield db_session
     db_session.close()
+
+
+class LoggedInClient(FlaskLoginClient):
+    """Flask-Login's test client, with the session stamps a real login sets (see auth.access)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        with self.session_transaction() as flask_session:
+            flask_session["login_at"] = flask_session["seen_at"] = int(time.time())
 
 
 class AuthActions:

@@ -10,11 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import url_for
-from flask_login import FlaskLoginClient
 from sqlmodel import select
 from werkzeug.routing import Rule
 
-from tests.conftest import BASE_CONFIG
+from tests.conftest import BASE_CONFIG, LoggedInClient
 from tests.factories import (
     make_customer,
     make_feedback,
@@ -59,6 +58,7 @@ EXPECTED_ROLES: dict[str, frozenset[Role]] = {
     "auth.users": frozenset({ADMIN}),
     "auth.create_user": frozenset({ADMIN}),
     "auth.edit_user": frozenset({ADMIN}),
+    "auth.end_user_sessions": frozenset({ADMIN}),
     "auth.tokens": frozenset({ADMIN}),
     "auth.create_token": frozenset({ADMIN}),
     "auth.revoke_token": frozenset({ADMIN}),
@@ -229,7 +229,7 @@ def url_of(app, rule: Rule, url_values: dict[str, int]) -> str:
 def client_for(app, role: Role):
     with get_database(app).session_scope() as db_session:
         user = make_staff_user(db_session, role=role)
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = LoggedInClient
     return app.test_client(user=user)
 
 

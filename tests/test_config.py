@@ -25,7 +25,13 @@ def test_app_refuses_the_development_secret_outside_debug_and_tests(monkeypatch,
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
     with pytest.raises(InsecureConfigError):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "SECRET_KEY": DEV_SECRET_KEY})
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "SECRET_KEY": "s" * 40})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+            "SECRET_KEY": "s" * 40,
+            "BASE_URL": "https://wb.example",
+        }
+    )
     assert app.config["SECRET_KEY"] == "s" * 40
     assert create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "DEBUG": True}).debug
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from workbench.config import check_secret_key, load_config
+from workbench.config import check_production_settings, is_development, load_config
+from workbench.public_links import DEVELOPMENT_BASE_URL, parse_base_url, trusted_hosts
 
 SUPPORTED_LOCALES = ("sv", "en")
 
@@ -20,11 +21,26 @@ def select_locale() -> str:
     return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"
 
 
+def configure_hosts(config: dict[str, Any]) -> None:
+    """Links come from the base URL; with one configured, other Host headers are refused."""
+    extra_hosts = str(config.get("TRUSTED_HOSTS") or "")
+    if str(config.get("BASE_URL") or "").strip():
+        config["BASE_URL"] = parse_base_url(config["BASE_URL"])
+        config["TRUSTED_HOSTS"] = trusted_hosts(config["BASE_URL"], extra_hosts)
+        return
+    # Commands without a base URL may run; building a link in one then fails with a clear error.
+    config["BASE_URL"] = DEVELOPMENT_BASE_URL if is_development(config) else ""
+    config["TRUSTED_HOSTS"] = (
+        trusted_hosts(DEVELOPMENT_BASE_URL, extra_hosts) if extra_hosts else None
+    )
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints and error handlers. No I/O."""
     config = load_config(test_config)
     app = Flask(__name__, instance_path=config.get("INSTANCE_PATH"))
-    check_secret_key(config)
+    check_production_settings(config)
+    configure_hosts(config)
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "workbench.db")
     app.config.update(config)
@@ -43,6 +59,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     limiter.init_app(app)
     register_error_handlers(app)
+    from workbench.headers import install_security_headers
+
+    install_security_headers(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -96,9 +115,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # New feedback from any channel gets a topic from the current run as it arrives.
     on_feedback_stored(after_feedback_stored)
 
-    from workbench.auth.access import install_login_loader
+    from workbench.auth.access import install_login_loader, install_session_expiry
 
     install_login_loader(login_manager)
+    install_session_expiry(app)
 
     @app.context_processor
     def inject_layout_helpers() -> dict[str, Any]:

@@ -115,10 +115,10 @@ def demo() -> None:
 @click.option("--threads", default=4, type=int, show_default=True, help="Threads per worker.")
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the app under gunicorn."""
-    from workbench.config import InsecureConfigError, check_secret_key, load_config
+    from workbench.config import InsecureConfigError, check_production_settings, load_config
 
     try:
-        check_secret_key(load_config())
+        check_production_settings(load_config())
     except InsecureConfigError as error:
         raise click.ClickException(str(error)) from error
     arguments = [

@@ -52,8 +52,14 @@ class PermissionDenied(WorkbenchError):
 def register_error_handlers(app: Flask) -> None:
     """Map domain errors to JSON for the API and to an error page for everyone else."""
     from flask import jsonify, render_template, request
+    from werkzeug.exceptions import SecurityError
 
     from workbench.db import rollback_session
+
+    @app.errorhandler(SecurityError)
+    def handle_untrusted_host(error: SecurityError):
+        # No page: with an untrusted Host no URL can be built, and the layout builds many.
+        return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(WorkbenchError)
     def handle_domain_error(error: WorkbenchError):

@@ -6,9 +6,9 @@ import re
 from html import unescape
 
 import pytest
-from flask_login import FlaskLoginClient
 from sqlmodel import select
 
+from tests.conftest import LoggedInClient
 from tests.factories import (
     make_customer,
     make_issue,
@@ -304,7 +304,7 @@ def test_every_post_form_carries_a_csrf_token_that_is_checked(make_app):
         user = make_staff_user(db_session, role=Role.RESEARCHER)
         issue_id = make_issue(db_session, title="Checked").id
         make_issue(db_session, title="Other")
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = LoggedInClient
     client = app.test_client(user=user)
     html = text(client.get(f"/issues/{issue_id}"))
     forms = re.findall(r'<form method="post".*?</form>', html, re.S)

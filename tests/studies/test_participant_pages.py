@@ -66,7 +66,7 @@ def bookings_of(session, participant) -> list[Booking]:
 
 
 def assert_private(response) -> None:
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["Cache-Control"] == "no-store"
 
 

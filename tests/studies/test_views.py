@@ -238,7 +238,7 @@ def test_recruit_shortlists_and_waitlists(client, session, researcher):
     assert len(statuses) == 5
 
 
-def test_invite_queues_letters_and_says_who_was_skipped(client, session, researcher):
+def test_invite_queues_letters_and_says_who_was_skipped(app, client, session, researcher):
     study = make_study(session)
     first, second = make_participant(session, study), make_participant(session, study)
     unwilling = make_customer(session, name="Nils Nej")
@@ -250,7 +250,7 @@ def test_invite_queues_letters_and_says_who_was_skipped(client, session, researc
     assert "Nils Nej has no research consent in force; not invited." in messages
     letters = outbox(session, "invitation")
     assert sorted(m.customer_id for m in letters) == sorted([first.customer_id, second.customer_id])
-    assert all("http://localhost/p/" in m.body_text for m in letters)
+    assert all(f"{app.config['BASE_URL']}/p/" in m.body_text for m in letters)
     statuses = {p.customer_id: p.status for p in participants(session, study)}
     assert statuses[unwilling.id] is ParticipantStatus.SHORTLISTED
     assert statuses[first.customer_id] is ParticipantStatus.INVITED

@@ -28,6 +28,13 @@ class StaffUser(SQLModel, table=True):
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Part of every login's cookie: raising it ends all of the account's sessions at once
+    # (logout, password change, admin reset, "log out everywhere").
+    session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Wrong passwords in a row, counted in the database so that every worker and every client
+    # address shares one count; at the limit the account waits until ``locked_until``.
+    failed_logins: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     # Flask-Login's user protocol, kept here so that any StaffUser can be logged in.
     @property
@@ -39,7 +46,7 @@ class StaffUser(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_version}"
 
 
 class ApiToken(SQLModel, table=True):

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from workbench.addresses import normalise_email
@@ -18,6 +19,9 @@ from workbench.errors import Conflict, NotFound, ValidationFailed
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "wb_"
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+# Wrong passwords in a row before an account waits, and how long it waits.
+MAX_FAILED_LOGINS = 10
+LOCKOUT = timedelta(minutes=15)
 
 _password_hasher = PasswordHasher()
 
@@ -88,6 +92,10 @@ def update_staff_user(
     if new_password:
         check_password_rules(new_password)
         user.password_hash = hash_password(new_password)
+        user.failed_logins = 0
+        user.locked_until = None
+    if new_password or not is_active:
+        end_sessions(user)
     session.add(user)
     session.flush()
     return user
@@ -98,23 +106,50 @@ def count_active_admins(session: Session) -> int:
     return len(session.exec(query).all())
 
 
+def end_sessions(user: StaffUser) -> None:
+    """End every session of ``user`` (the cookie's version no longer matches)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
 def authenticate(session: Session, email: str, password: str) -> StaffUser | None:
-    """Return the active user with these credentials, or None; rehashes outdated hashes."""
+    """Return the active user with these credentials, or None; rehashes outdated hashes.
+
+    Wrong passwords are counted on the account; after MAX_FAILED_LOGINS in a row it refuses
+    even the right password until LOCKOUT has passed. The caller commits either way."""
     user = session.exec(select(StaffUser).where(StaffUser.email == email.strip().lower())).first()
-    if user is None or not user.is_active:
+    now = utcnow()
+    if user is None or not user.is_active or (user.locked_until and user.locked_until > now):
         # Spend the same time as a real check so that timing does not reveal which e-mails exist.
         _password_hasher.hash(password)
         return None
     try:
         _password_hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
+        _count_failed_login(session, user, now)
         return None
     if _password_hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
+    user.last_login_at = now
+    user.failed_logins = 0
+    user.locked_until = None
     session.add(user)
     session.flush()
     return user
+
+
+def _count_failed_login(session: Session, user: StaffUser, now) -> None:
+    # One UPDATE, so that attempts racing on several workers are all counted.
+    session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id)
+        .values(failed_logins=StaffUser.failed_logins + 1)
+    )
+    session.refresh(user)
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.failed_logins = 0
+        user.locked_until = now + LOCKOUT
+        session.add(user)
+        session.flush()
 
 
 def hash_token(token: str) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_login import current_user, login_required, login_user, logout_user
 
 from workbench.auth import services
-from workbench.auth.access import role_required
+from workbench.auth.access import role_required, start_session
 from workbench.auth.forms import (
     ConfirmForm,
     EditStaffUserForm,
@@ -50,18 +51,29 @@ def login():
     if form.validate_on_submit():
         session = get_session()
         user = services.authenticate(session, form.email.data, form.password.data)
+        session.commit()  # the failed-login count as much as a successful login
         if user is not None:
-            session.commit()
+            start_session()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        flash("Wrong e-mail or password.", "error")
+        flash(
+            "Wrong e-mail or password. After many wrong attempts an account waits "
+            f"{services.LOCKOUT.seconds // 60} minutes.",
+            "error",
+        )
     return render_template("auth/login.html", form=form)
 
 
 @blueprint.post("/logout")
 @login_required
 def logout():
+    # Ends the account's sessions everywhere: a copied cookie must not outlive the logout.
+    session = get_session()
+    services.end_sessions(current_user)
+    session.add(current_user)
+    session.commit()
     logout_user()
+    flask_session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -118,7 +130,23 @@ def edit_user(user_id: int):
             session.commit()
             flash(f"Saved {user.email}.", "success")
             return redirect(url_for("auth.users"))
-    return render_template("auth/edit_user.html", user=user, form=form)
+    return render_template(
+        "auth/edit_user.html", user=user, form=form, end_sessions_form=ConfirmForm()
+    )
+
+
+@blueprint.post("/admin/users/<int:user_id>/end-sessions")
+@role_required(Role.ADMIN)
+def end_user_sessions(user_id: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        session = get_session()
+        user = services.get_staff_user(session, user_id)
+        services.end_sessions(user)
+        session.add(user)
+        session.commit()
+        flash(f"Logged {user.email} out everywhere.", "success")
+    return redirect(url_for("auth.edit_user", user_id=user_id))
 
 
 @blueprint.get("/admin/tokens")

@@ -24,6 +24,7 @@ from workbench import SUPPORTED_LOCALES
 from workbench.db import get_session, rollback_session, utcnow
 from workbench.errors import Conflict, InvalidTransition, NotFound
 from workbench.extensions import post_limit_from_setting
+from workbench.public_links import public_host, public_url
 from workbench.studies import scheduling
 from workbench.studies.forms import ActionForm
 from workbench.studies.invitations import (
@@ -45,16 +46,15 @@ def current_mailing() -> Mailing:
     """Letters link back to this server and come from the configured sender."""
     name, address = parseaddr(current_app.config.get("MAIL_FROM", ""))
     return Mailing(
-        link_for=lambda token: url_for("participation.page", token=token, _external=True),
+        link_for=lambda token: public_url("participation.page", token=token),
         sender_email=address or "workbench@localhost",
         sender_name=name or "Workbench",
-        calendar_domain=request.host.split(":")[0] or "workbench.local",
+        calendar_domain=public_host(),
     )
 
 
 @blueprint.after_request
 def keep_link_private(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response

@@ -20,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
 from workbench.db import get_session, utcnow
+from workbench.public_links import public_url
 from workbench.transparency import projections
 
 blueprint = Blueprint("transparency", __name__, template_folder="templates")
@@ -114,7 +115,7 @@ def _cached(
     name: str, language: str, render: Callable[[], bytes | None], mimetype: str
 ) -> Response:
     g.page_language = language
-    key = (name, language, request.scheme, request.host)
+    key = (name, language)
     return _respond(_cache().get(key, render, mimetype))
 
 
@@ -158,22 +159,22 @@ def _text_element(parent: ElementTree.Element, tag: str, text: str, **attributes
 def atom_feed(language: str, entries: tuple[projections.SaidAndDone, ...]) -> bytes:
     """An Atom 1.0 document, one entry per published issue with its public answer."""
     ElementTree.register_namespace("", ATOM)
-    page = url_for(".index", lang=language, _external=True)
+    page = public_url("transparency.index", lang=language)
     feed = ElementTree.Element(
         f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": language}
     )
     _text_element(feed, "title", FEED_TITLES[language])
-    _text_element(feed, "id", url_for(".feed", lang=language, _external=True))
+    _text_element(feed, "id", public_url("transparency.feed", lang=language))
     newest = max((entry.updated_at for entry in entries), default=None)
     _text_element(feed, "updated", (newest or utcnow()).isoformat(timespec="seconds"))
     author = ElementTree.SubElement(feed, f"{{{ATOM}}}author")
     _text_element(author, "name", "Workbench")
     _text_element(feed, "link", "", rel="alternate", type="text/html", href=page)
-    self_url = url_for(".feed", lang=language, _external=True)
+    self_url = public_url("transparency.feed", lang=language)
     _text_element(feed, "link", "", rel="self", type="application/atom+xml", href=self_url)
     for item in entries:
         entry = ElementTree.SubElement(feed, f"{{{ATOM}}}entry")
-        url = url_for(".issue", issue_id=item.issue_id, lang=language, _external=True)
+        url = public_url("transparency.issue", issue_id=item.issue_id, lang=language)
         _text_element(entry, "title", item.title)
         _text_element(entry, "id", url)
         _text_element(entry, "updated", item.updated_at.isoformat(timespec="seconds"))
