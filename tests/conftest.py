@@ -34,6 +34,7 @@ BASE_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "FORM_RATE_LIMIT": "off",
     "LOGIN_RATE_LIMIT": "off",
+    "LINK_RATE_LIMIT": "off",
     "RATELIMIT_STORAGE_URL": "memory://",
 }
 

@@ -1,6 +1,8 @@
-"""E-mail addresses as the workbench stores them: checked for syntax and lower-cased."""
+"""How people are addressed: e-mail addresses checked and lower-cased, display names on one line."""
 
 from __future__ import annotations
+
+import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -16,3 +18,14 @@ def normalise_email(email: str) -> str:
     except EmailNotValidError as error:
         raise ValidationFailed(f"Invalid e-mail address: {error}") from error
     return result.normalized.lower()
+
+
+def clean_display_name(name: str) -> str:
+    """Return ``name`` on one line: line and paragraph breaks, tabs and other control or format
+    characters become spaces, runs of spaces one. A name ends up in mail headers and letters,
+    where a line break is an injection or a message that can never be sent."""
+    cleaned = "".join(
+        " " if unicodedata.category(character) in {"Cc", "Cf", "Zl", "Zp"} else character
+        for character in name
+    )
+    return " ".join(cleaned.split())

@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "FORM_RATE_LIMIT": "10 per minute",
     # Per client address on login attempts (password guessing).
     "LOGIN_RATE_LIMIT": "10 per minute",
+    # Per participant link on its answers (accept, decline, book, cancel): one link toggling
+    # back and forth must not churn the waitlist.
+    "LINK_RATE_LIMIT": "10 per hour",
     "RATELIMIT_STORAGE_URL": "memory://",
     # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust no header).
     "TRUSTED_PROXIES": 0,

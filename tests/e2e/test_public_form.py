@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import select
 
 from tests.factories import PASSWORD, make_form, make_staff_user
@@ -9,6 +11,7 @@ from workbench.auth.models import Role
 from workbench.customers.models import ConsentRecord, Customer
 from workbench.db import get_database
 from workbench.feedback.models import Feedback
+from workbench.outbox.models import OutboxMessage
 
 FEEDBACK_TEXT = (
     "Leveransen kom tre dagar för sent och kartongen var trasig, men kundtjänsten var snäll."
@@ -36,8 +39,19 @@ def test_customer_submits_swedish_form_and_staff_see_it(live_app, live_server, p
     page.get_by_label("Ni får bjuda in mig till användartester.").check()
     page.get_by_role("button", name="Skicka").click()
 
-    page.wait_for_url(f"{live_server}/f/feedback/thanks")
+    page.wait_for_url(f"{live_server}/f/feedback/thanks?sent=1")
     assert "Tack för din återkoppling!" in page.locator("h1").inner_text()
+    assert "Öppna länken i det för att bekräfta adressen" in page.locator("main").inner_text()
+
+    # The customer opens the confirmation letter's link and confirms the address.
+    with get_database(live_app).session_scope() as session:
+        assert session.exec(select(Customer)).all() == []  # nothing until confirmed
+        letter = session.exec(select(OutboxMessage)).one()
+        assert letter.subject == "Bekräfta din e-postadress"
+        path = re.search(r"https?://[^/\s]+(/confirm/\S+)", letter.body_text)[1]
+    page.goto(f"{live_server}{path}")
+    page.get_by_role("button", name="Ja, det var jag").click()
+    assert "din adress är bekräftad" in page.locator("h1").inner_text()
 
     with get_database(live_app).session_scope() as session:
         stored = session.exec(select(Feedback)).one()

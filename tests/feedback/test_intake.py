@@ -3,13 +3,17 @@ customer linking, idempotency and consents."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
 from tests.factories import make_customer, make_form
 from workbench.customers.models import ConsentKind, ConsentRecord, ConsentSource, Customer
+from workbench.db import utcnow
 from workbench.errors import ValidationFailed
+from workbench.feedback.confirmation import confirm, open_confirmation
 from workbench.feedback.intake import (
     FeedbackInput,
     parse_api_item,
@@ -21,6 +25,7 @@ from workbench.feedback.intake import (
 from workbench.feedback.models import Channel, Feedback, JourneyStage
 from workbench.feedback.services import FormSubmission, submit_form_feedback
 from workbench.importing import RowError
+from workbench.outbox.models import OutboxMessage
 
 SWEDISH = "Leveransen var snabb och personalen i butiken var väldigt trevlig och hjälpsam."
 ENGLISH = "The delivery was quick and the staff in the shop were very friendly and helpful."
@@ -216,9 +221,30 @@ def consents_of(session, customer_id: int) -> dict[ConsentKind, ConsentRecord]:
     return {record.kind: record for record in session.exec(query)}
 
 
-def test_form_submission_creates_a_customer_for_contact_consent(session):
+def submit(session, form, submission, wording_version="v1"):
+    return submit_form_feedback(
+        session,
+        form,
+        submission,
+        wording_version=wording_version,
+        confirmation_link=lambda token: f"https://wb.example/confirm/{token}",
+    )
+
+
+def confirm_from_letter(session) -> None:
+    """Click the link in the newest confirmation letter, as the address's owner."""
+    letter = session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == "email_confirmation")
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    token = re.search(r"https://wb\.example/confirm/(\S+)", letter.body_text)[1]
+    confirm(session, open_confirmation(session, token, now=utcnow()), now=utcnow())
+
+
+def test_form_submission_creates_a_customer_for_contact_consent_once_confirmed(session):
     form = make_form(session, language="en", journey_stage=JourneyStage.ONBOARDING)
-    feedback = submit_form_feedback(
+    feedback = submit(
         session,
         form,
         FormSubmission(
@@ -231,6 +257,8 @@ def test_form_submission_creates_a_customer_for_contact_consent(session):
         ),
         wording_version="v9",
     )
+    assert count(session, Customer) == 0  # pending until the owner clicks
+    confirm_from_letter(session)
     customer = session.exec(select(Customer).where(Customer.email == "new.person@example.se")).one()
     assert customer.language == "en"
     assert feedback.customer_id == customer.id
@@ -244,28 +272,34 @@ def test_form_submission_creates_a_customer_for_contact_consent(session):
     assert all(r.source is ConsentSource.FORM for r in consents.values())
 
 
-def test_form_submission_records_consents_for_a_known_customer(session):
+def test_form_submission_records_consents_for_a_known_customer_once_confirmed(session):
     customer = make_customer(session, email="known@example.se")
     form = make_form(session)
-    feedback = submit_form_feedback(
-        session,
-        form,
-        FormSubmission(text=SWEDISH, email="KNOWN@example.se", consent_publish=True),
-        wording_version="v1",
+    feedback = submit(
+        session, form, FormSubmission(text=SWEDISH, email="KNOWN@example.se", consent_publish=True)
     )
+    assert feedback.customer_id is None and feedback.consent_publish is False
+    confirm_from_letter(session)
     assert feedback.customer_id == customer.id
     assert feedback.consent_publish is True
     assert set(consents_of(session, customer.id)) == {ConsentKind.PUBLISH_QUOTE}
     assert count(session, Customer) == 1
 
 
-def test_form_submission_without_contact_consent_creates_no_customer(session):
+def test_an_anonymous_submitter_may_let_us_publish_their_own_words(session):
+    feedback = submit(
+        session, make_form(session), FormSubmission(text=SWEDISH, consent_publish=True)
+    )
+    assert feedback.consent_publish is True
+    assert count(session, ConsentRecord) == 0
+
+
+def test_form_submission_without_confirmation_links_nothing(session):
     form = make_form(session)
-    feedback = submit_form_feedback(
+    feedback = submit(
         session,
         form,
-        FormSubmission(text=SWEDISH, email="stranger@example.se", consent_publish=True),
-        wording_version="v1",
+        FormSubmission(text=SWEDISH, email="stranger@example.se", consent_contact=True),
     )
     assert feedback.customer_id is None
     assert feedback.email == "stranger@example.se"
@@ -277,15 +311,11 @@ def test_form_submission_without_contact_consent_creates_no_customer(session):
 def test_form_submission_refuses_contact_consent_without_email(session, box):
     form = make_form(session)
     with pytest.raises(ValidationFailed, match="e-mail"):
-        submit_form_feedback(
-            session, form, FormSubmission(text="Hej", **{box: True}), wording_version="v1"
-        )
+        submit(session, form, FormSubmission(text="Hej", **{box: True}))
     assert count(session, Feedback) == 0
 
 
 def test_form_submission_uses_the_form_language_for_short_text(session):
     form = make_form(session, language="sv")
-    feedback = submit_form_feedback(
-        session, form, FormSubmission(text="Bra service"), wording_version="v1"
-    )
+    feedback = submit(session, form, FormSubmission(text="Bra service"))
     assert feedback.language == "sv"

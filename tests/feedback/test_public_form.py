@@ -13,6 +13,7 @@ from tests.reading import count, read
 from workbench.customers.models import ConsentKind, ConsentRecord, ConsentSource, Customer
 from workbench.db import get_database, sqlite_write_intent
 from workbench.feedback.models import Channel, Feedback, JourneyStage
+from workbench.outbox.models import OutboxMessage
 
 SWEDISH = "Leveransen var snabb och personalen i butiken var väldigt trevlig och hjälpsam."
 ENGLISH = "The delivery was quick and the staff in the shop were very friendly and helpful."
@@ -21,6 +22,20 @@ ENGLISH = "The delivery was quick and the staff in the shop were very friendly a
 def only_feedback(session) -> Feedback:
     [feedback] = read(session, select(Feedback))
     return feedback
+
+
+def confirm_by_link(client, session) -> str:
+    """Open the newest confirmation letter's link and press its button, as the owner would;
+    returns the confirmed page."""
+    [*_, letter] = read(
+        session, select(OutboxMessage).where(OutboxMessage.kind == "email_confirmation")
+    )
+    path = re.search(r"https?://[^/\s]+(/confirm/\S+)", letter.body_text)[1]
+    page = client.get(path).get_data(as_text=True)
+    assert "Ja, det var jag" in page or "din adress är bekräftad" in page
+    response = client.post(path)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
 
 
 def html_lang(response) -> str:
@@ -151,7 +166,9 @@ def test_the_thank_you_page(client, sv_form):
     assert 'href="/f/tyck-till"' in html
 
 
-def test_consents_create_a_customer_and_records_for_an_unknown_email(client, session, sv_form):
+def test_consents_create_a_customer_and_records_once_the_address_is_confirmed(
+    client, session, sv_form
+):
     response = client.post(
         "/f/tyck-till",
         data={
@@ -163,6 +180,9 @@ def test_consents_create_a_customer_and_records_for_an_unknown_email(client, ses
         },
     )
     assert response.status_code == 302
+    assert response.headers["Location"].endswith("/f/tyck-till/thanks?sent=1")
+    assert count(session, Customer) == 0 and count(session, ConsentRecord) == 0
+    assert "din adress är bekräftad" in confirm_by_link(client, session)
     feedback = only_feedback(session)
     [customer] = read(session, select(Customer).where(Customer.email == "ny.kund@example.se"))
     assert feedback.customer_id == customer.id
@@ -182,6 +202,8 @@ def test_each_box_records_only_its_own_consent(client, session, sv_form):
         data={"text": SWEDISH, "email": "befintlig@example.se", "consent_research": "y"},
     )
     assert response.status_code == 302
+    assert only_feedback(session).customer_id is None
+    confirm_by_link(client, session)
     assert only_feedback(session).customer_id == customer.id
     kinds = read(
         session, select(ConsentRecord.kind).where(ConsentRecord.customer_id == customer.id)
@@ -193,8 +215,10 @@ def test_each_box_records_only_its_own_consent(client, session, sv_form):
 def test_a_second_submission_reuses_the_new_customer(client, session, sv_form):
     data = {"text": SWEDISH, "email": "aterkommer@example.se", "consent_contact": "y"}
     assert client.post("/f/tyck-till", data=data).status_code == 302
+    confirm_by_link(client, session)
     data["email"] = "ATERKOMMER@example.se"
     assert client.post("/f/tyck-till", data=data).status_code == 302
+    confirm_by_link(client, session)
     assert count(session, Customer) == 1
     customer_ids = read(session, select(Feedback.customer_id))
     assert len(customer_ids) == 2 and len(set(customer_ids)) == 1 and customer_ids[0]

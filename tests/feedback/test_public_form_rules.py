@@ -1,5 +1,5 @@
 """Public form rules that protect the register: double submits, and consent that a stranger
-typing someone's e-mail cannot overturn."""
+typing someone's e-mail cannot record or overturn (only the address's owner, by confirming)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import re
 from sqlmodel import select
 
 from tests.factories import make_consent, make_customer
-from tests.feedback.test_public_form import SWEDISH
+from tests.feedback.test_public_form import SWEDISH, confirm_by_link
 from tests.reading import count, read
 from workbench.customers.models import ConsentKind, ConsentRecord
 from workbench.feedback.models import Feedback
+from workbench.outbox.models import OutboxMessage
 
 
 def submission_id(client, slug: str = "tyck-till") -> str:
@@ -30,6 +31,9 @@ def test_a_double_submit_stores_one_item(client, session, sv_form):
     second = client.post("/f/tyck-till", data=data)
     assert first.status_code == second.status_code == 302
     assert count(session, Feedback) == 1
+    assert count(session, OutboxMessage) == 1  # one confirmation letter
+    confirm_by_link(client, session)
+    confirm_by_link(client, session)  # a second click changes nothing
     assert count(session, ConsentRecord) == 1
 
 
@@ -39,7 +43,7 @@ def test_a_malformed_submission_id_is_an_error_not_a_key(client, session, sv_for
     assert count(session, Feedback) == 0
 
 
-def test_the_form_cannot_overturn_a_withdrawn_consent(client, session, sv_form):
+def test_only_the_owner_can_overturn_a_withdrawn_consent(client, session, sv_form):
     customer = make_customer(session, email="anna@example.se")
     make_consent(session, customer, ConsentKind.RESEARCH, given=True)
     make_consent(session, customer, ConsentKind.RESEARCH, given=False)
@@ -48,6 +52,10 @@ def test_the_form_cannot_overturn_a_withdrawn_consent(client, session, sv_form):
     assert client.post("/f/tyck-till", data=data).status_code == 302
     records = read(session, select(ConsentRecord).where(ConsentRecord.customer_id == customer.id))
     assert [record.given for record in records] == [True, False]
+    assert count(session, Feedback, Feedback.customer_id == customer.id) == 0
+    confirm_by_link(client, session)
+    records = read(session, select(ConsentRecord).where(ConsentRecord.customer_id == customer.id))
+    assert [record.given for record in records] == [True, False, True]
     assert count(session, Feedback, Feedback.customer_id == customer.id) == 1
 
 
@@ -57,6 +65,7 @@ def test_the_form_cannot_overturn_do_not_contact(client, session, sv_form):
     data = {"text": SWEDISH, "email": "bo@example.se", "consent_contact": "y"}
     data["consent_publish"] = "y"
     assert client.post("/f/tyck-till", data=data).status_code == 302
+    confirm_by_link(client, session)
     records = read(session, select(ConsentRecord).where(ConsentRecord.customer_id == customer.id))
     assert [record.kind for record in records] == [ConsentKind.PUBLISH_QUOTE]
 
@@ -66,6 +75,8 @@ def test_a_consent_not_asked_before_is_recorded(client, session, sv_form):
     session.commit()
     data = {"text": SWEDISH, "email": "cia@example.se", "consent_research": "y"}
     assert client.post("/f/tyck-till", data=data).status_code == 302
+    assert count(session, ConsentRecord) == 0
+    confirm_by_link(client, session)
     records = read(session, select(ConsentRecord).where(ConsentRecord.customer_id == customer.id))
     assert [(record.kind, record.given) for record in records] == [(ConsentKind.RESEARCH, True)]
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from workbench.addresses import clean_display_name
 from workbench.db import UTCDateTime, enum_column, utcnow
 
 
@@ -75,3 +76,10 @@ class ErasureLog(SQLModel, table=True):
     )
     feedback_anonymised: int = 0
     consents_deleted: int = 0
+
+
+@sa.event.listens_for(Customer, "before_insert")
+@sa.event.listens_for(Customer, "before_update")
+def _keep_the_name_on_one_line(_mapper, _connection, customer: Customer) -> None:
+    # Every way a name is written (import, API, form, staff edit) passes here.
+    customer.name = clean_display_name(customer.name or "")

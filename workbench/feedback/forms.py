@@ -82,6 +82,10 @@ class PublicFeedbackForm(FlaskForm):
         return valid
 
 
+class ConfirmEmailForm(FlaskForm):
+    """The confirmation page's one button (a POST with a CSRF token)."""
+
+
 def build_public_form(feedback_form: FeedbackForm) -> PublicFeedbackForm:
     """A form for this FeedbackForm: the overall rating and its attribute questions."""
     form_class = _public_form_class(

@@ -98,6 +98,29 @@ class Feedback(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class EmailConfirmation(SQLModel, table=True):
+    """A public form's e-mail address waiting for its owner's click (double opt-in).
+
+    Anyone can type anyone's address. Until the link in the confirmation letter is used, the
+    consents asked for are only wishes here: nothing is in the register, the item is not linked
+    to a customer and the address cannot be recruited. The address is the item's own.
+    """
+
+    __tablename__ = "email_confirmations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    feedback_id: int = Field(foreign_key="feedback.id", unique=True, ondelete="CASCADE")
+    # SHA-256 of the link's token: 256 random bits, so a fast hash is enough.
+    token_hash: str = Field(max_length=64, unique=True)
+    wants_contact: bool = False
+    wants_research: bool = False
+    wants_publish: bool = False
+    wording_version: str = Field(max_length=50)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 def is_complaint() -> sa.ColumnElement[bool]:
     """SQL: the item is a complaint (negative or neutral), or its polarity is not known yet
     (counted as neutral until the model has read it). Praise never is."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, current_app, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
-from workbench.db import get_session
+from workbench.db import get_session, utcnow
 from workbench.errors import ValidationFailed
 from workbench.extensions import post_limit_from_setting
-from workbench.feedback import services
-from workbench.feedback.forms import attribute_answers, build_public_form
+from workbench.feedback import confirmation, services
+from workbench.feedback.forms import ConfirmEmailForm, attribute_answers, build_public_form
+from workbench.public_links import public_url
 
 blueprint = Blueprint("public_feedback", __name__, template_folder="templates")
 
@@ -44,12 +45,16 @@ def feedback_form(slug: str):
                 feedback_form,
                 submission,
                 wording_version=current_app.config["CONSENT_WORDING_VERSION"],
+                confirmation_link=lambda token: public_url(
+                    "public_feedback.confirm_email", token=token
+                ),
             )
         except ValidationFailed as error:
             form.email.errors = [*form.email.errors, error.message]
         else:
             session.commit()
-            return redirect(url_for(".thanks", slug=slug))
+            letter = {"sent": 1} if submission.email else {}
+            return redirect(url_for(".thanks", slug=slug, **letter))
     status = 422 if form.errors else 200
     return render_template(
         "feedback/public_form.html", feedback_form=feedback_form, form=form
@@ -60,4 +65,38 @@ def feedback_form(slug: str):
 def thanks(slug: str):
     feedback_form = services.get_active_form(get_session(), slug)
     g.page_language = feedback_form.language
-    return render_template("feedback/thanks.html", feedback_form=feedback_form)
+    return render_template(
+        "feedback/thanks.html",
+        feedback_form=feedback_form,
+        letter_sent=request.args.get("sent") == "1",
+    )
+
+
+@blueprint.after_request
+def keep_confirmation_links_private(response):
+    if request.endpoint == "public_feedback.confirm_email":
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@blueprint.route("/confirm/<token>", methods=["GET", "POST"])
+@post_limit_from_setting("FORM_RATE_LIMIT")
+def confirm_email(token: str):
+    """A page with one button: opening the link (as mail scanners do) confirms nothing."""
+    session = get_session()
+    g.page_language = request.args.get("lang")
+    try:
+        pending = confirmation.open_confirmation(session, token, now=utcnow())
+    except confirmation.ConfirmationUnavailable:
+        return render_template("feedback/confirmation_unavailable.html"), 404
+    feedback_form = services.form_of(session, pending)
+    if feedback_form is not None:
+        g.page_language = feedback_form.language
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        confirmation.confirm(session, pending, now=utcnow())
+        session.commit()
+    return render_template(
+        "feedback/confirm_email.html", form=form, confirmed=pending.confirmed_at is not None
+    )

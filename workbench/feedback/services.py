@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from nlp import detect_language
-from workbench.customers.models import ConsentKind, ConsentSource, Customer
-from workbench.customers.services import current_consents, find_customer, record_consent
+from workbench.customers.models import ConsentKind
 from workbench.db import utcnow
 from workbench.errors import Conflict, NotFound, ValidationFailed
+from workbench.feedback.confirmation import request_confirmation
 from workbench.feedback.intake import clean_text, notify_feedback_stored, rating_polarity
-from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
+from workbench.feedback.models import (
+    Channel,
+    EmailConfirmation,
+    Feedback,
+    FeedbackForm,
+    JourneyStage,
+)
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FORM_LANGUAGES = ("sv", "en")
@@ -94,15 +101,19 @@ def save_form(
 
 
 def submit_form_feedback(
-    session: Session, form: FeedbackForm, submission: FormSubmission, *, wording_version: str
+    session: Session,
+    form: FeedbackForm,
+    submission: FormSubmission,
+    *,
+    wording_version: str,
+    confirmation_link: Callable[[str], str],
 ) -> Feedback:
-    """Store a public form submission, linking or creating the customer and their consents.
+    """Store a public form submission; an e-mail given waits for its owner's confirmation.
 
-    A submission id (rendered into the form) makes a double submit store one item. Ticking
-    contact or research consent creates a register entry for an unknown e-mail, since consent
-    must be recorded against someone; unticked boxes record nothing (not asked is not the same
-    as withdrawn). Anyone can type any e-mail, so a form never overturns a withdrawal or a
-    do-not-contact mark already in the register.
+    A submission id (rendered into the form) makes a double submit store one item (and send
+    one letter). The item is stored unlinked and nothing is recorded in the register until the
+    owner of the address confirms it (``feedback.confirmation``); the answer is the same for
+    known and unknown addresses.
     """
     email = submission.email.strip().lower() if submission.email else None
     wants_contact = submission.consent_contact or submission.consent_research
@@ -114,14 +125,21 @@ def submit_form_feedback(
             return earlier
     try:
         with session.begin_nested():
-            return _store_submission(session, form, submission, email, wording_version)
+            return _store_submission(
+                session, form, submission, email, wording_version, confirmation_link
+            )
     except IntegrityError:
-        # The same submission committed by a concurrent request, or the same new e-mail.
-        with session.begin_nested():
-            earlier = _submitted(session, submission.submission_id)
-            if earlier is not None:
-                return earlier
-            return _store_submission(session, form, submission, email, wording_version)
+        # The same submission committed by a concurrent request.
+        earlier = _submitted(session, submission.submission_id)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def form_of(session: Session, pending: EmailConfirmation) -> FeedbackForm | None:
+    """The form an e-mail confirmation came from (None once the form is deleted)."""
+    feedback = session.get(Feedback, pending.feedback_id)
+    return session.get(FeedbackForm, feedback.form_id) if feedback and feedback.form_id else None
 
 
 def _submitted(session: Session, submission_id: str | None) -> Feedback | None:
@@ -137,20 +155,13 @@ def _store_submission(
     submission: FormSubmission,
     email: str | None,
     wording_version: str,
+    confirmation_link: Callable[[str], str],
 ) -> Feedback:
-    wants_contact = submission.consent_contact or submission.consent_research
-    customer = find_customer(session, email=email) if email else None
-    is_new_customer = customer is None and bool(email) and wants_contact
-    if is_new_customer:
-        customer = Customer(email=email, language=form.language, segment="")
-        session.add(customer)
-        session.flush()
     feedback = Feedback(
         channel=Channel.FORM,
         source="form",
         external_id=submission.submission_id,
         form_id=form.id,
-        customer_id=customer.id if customer else None,
         text=clean_text(submission.text),
         language=detect_language(submission.text, hint=form.language),
         rating=submission.rating,
@@ -158,32 +169,24 @@ def _store_submission(
         attribute_ratings={k: v for k, v in submission.attribute_ratings.items() if v is not None},
         journey_stage=form.journey_stage,
         email=email,
-        consent_publish=submission.consent_publish,
+        # The text is the submitter's own; with an address, the consent waits for the owner.
+        consent_publish=submission.consent_publish and not email,
     )
     session.add(feedback)
-    if customer is not None:
-        in_force = current_consents(session, [customer.id])[customer.id]
-        ticked = {
-            ConsentKind.CONTACT: submission.consent_contact,
-            ConsentKind.RESEARCH: submission.consent_research,
-            ConsentKind.PUBLISH_QUOTE: submission.consent_publish,
-        }
-        for kind, given in ticked.items():
-            earlier = in_force.get(kind)
-            if not given or (earlier is not None and earlier.given):
-                continue  # nothing to record
-            withdrawn = earlier is not None and not earlier.given
-            blocked = customer.do_not_contact and kind != ConsentKind.PUBLISH_QUOTE
-            if not is_new_customer and (withdrawn or blocked):
-                continue  # an unverified form cannot overturn the customer's own decision
-            record_consent(
-                session,
-                customer,
-                kind,
-                given=True,
-                wording_version=wording_version,
-                source=ConsentSource.FORM,
-            )
     session.flush()
+    if email:
+        request_confirmation(
+            session,
+            feedback,
+            form,
+            wants={
+                ConsentKind.CONTACT: submission.consent_contact,
+                ConsentKind.RESEARCH: submission.consent_research,
+                ConsentKind.PUBLISH_QUOTE: submission.consent_publish,
+            },
+            wording_version=wording_version,
+            link_for=confirmation_link,
+            now=utcnow(),
+        )
     notify_feedback_stored(session, [feedback.id])
     return feedback

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from workbench.addresses import normalise_email
+from workbench.addresses import clean_display_name, normalise_email
 from workbench.db import as_utc, utcnow
 from workbench.errors import InvalidTransition, NotFound, ValidationFailed
 from workbench.outbox.models import MessageStatus, OutboxAttachment, OutboxMessage
@@ -117,6 +117,8 @@ def queue_message(
     (for example ``reminder:session:17:2026-12-03T09:00``), so that a rebooked session gets a
     reminder of its own. Attachments passed with a known key are ignored.
     """
+    # A name is the customer's own text: put it on one line rather than refuse the letter.
+    to_name = clean_display_name(to_name)
     _check_message(kind, to_address, to_name, subject, language, dedupe_key, attachments)
     if dedupe_key:
         existing = _by_dedupe_key(session, dedupe_key)
@@ -127,7 +129,7 @@ def queue_message(
         dedupe_key=dedupe_key or None,
         customer_id=customer_id,
         to_address=normalise_email(to_address),
-        to_name=to_name.strip(),
+        to_name=to_name,
         language=language,
         subject=subject.strip(),
         body_text=body_text,

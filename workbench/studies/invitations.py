@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from sqlmodel import Session, select
 
 from workbench.customers.models import ConsentKind, ConsentSource, Customer
 from workbench.customers.services import record_consent
-from workbench.errors import InvalidTransition, NotFound, ValidationFailed
+from workbench.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, WorkbenchError
 from workbench.outbox.models import MessageStatus, OutboxMessage
 from workbench.outbox.services import queue_message
 from workbench.studies.messages import compose, incentive_text, letter_language, method_text
@@ -24,7 +25,12 @@ from workbench.studies.models import (
     StudyParticipant,
     StudyStatus,
 )
-from workbench.studies.recruitment import hard_rule_problem
+from workbench.studies.recruitment import (
+    HOLDING_PLACE,
+    hard_rule_problem,
+    promote_from_waitlist,
+    shortlist_size,
+)
 from workbench.studies.settings import get_recruitment_settings
 
 # 32 random bytes: 256 bits, far beyond guessing, and URL-safe in 43 characters.
@@ -44,6 +50,13 @@ ANSWERABLE = (
     ParticipantStatus.DECLINED,
     ParticipantStatus.CANCELLED,
 )
+
+
+logger = logging.getLogger(__name__)
+
+
+class PlaceTaken(Conflict):
+    """Accepting again after declining, when the place has gone to someone else."""
 
 
 class InvitationUnavailable(NotFound):
@@ -186,11 +199,33 @@ def invite_shortlisted(
     return sent, skipped
 
 
+def lock_study(session: Session, study: Study) -> None:
+    """Serialise changes to a study's places (a row lock on PostgreSQL; SQLite writes one at a
+    time anyway), so two answers at once cannot both take the last place."""
+    session.exec(select(Study.id).where(Study.id == study.id).with_for_update()).first()
+
+
+def free_places(session: Session, study: Study) -> int:
+    """Places (the target times the over-recruitment factor) nobody holds now."""
+    holding = session.exec(
+        select(sa.func.count())
+        .select_from(StudyParticipant)
+        .where(StudyParticipant.study_id == study.id)
+        .where(StudyParticipant.status.in_(HOLDING_PLACE))
+    ).one()
+    return shortlist_size(study) - holding
+
+
 def accept_invitation(session: Session, invitation: Invitation, *, now: datetime) -> None:
     """The participant says yes (again, after declining, is fine while the study is open)."""
     participant = invitation.participant
     if participant.status is ParticipantStatus.ACCEPTED:
         return
+    if participant.status not in (ParticipantStatus.INVITED, ParticipantStatus.SHORTLISTED):
+        # Back after declining or cancelling: only into a place nobody else holds now.
+        lock_study(session, invitation.study)
+        if free_places(session, invitation.study) <= 0:
+            raise PlaceTaken("Every place in this study is taken now.")
     participant.status = ParticipantStatus.ACCEPTED
     participant.responded_at = now
     session.add(participant)
@@ -201,7 +236,7 @@ def decline_invitation(
     session: Session, invitation: Invitation, mailing: Mailing, *, now: datetime
 ) -> None:
     """The participant says no; their place goes to the waitlist."""
-    from workbench.studies.scheduling import cancel_booking, offer_place_to_waitlist
+    from workbench.studies.scheduling import cancel_booking
 
     participant = invitation.participant
     if participant.status is ParticipantStatus.DECLINED:
@@ -223,7 +258,7 @@ def withdraw_research_consent(
     wording_version: str,
 ) -> None:
     """One click: consent withdrawn in the register, any booking cancelled, the link closed."""
-    from workbench.studies.scheduling import cancel_booking, offer_place_to_waitlist
+    from workbench.studies.scheduling import cancel_booking
 
     participant = invitation.participant
     cancel_booking(session, invitation, mailing, now=now, offer_place=False)
@@ -277,3 +312,26 @@ def _withdraw_everywhere_else(
         .values(status=MessageStatus.CANCELLED)
     )
     session.flush()
+
+
+def offer_place_to_waitlist(
+    session: Session, study: Study, mailing: Mailing, *, now: datetime
+) -> StudyParticipant | None:
+    """When a place is free, invite the best person on the waitlist, if there is one.
+
+    Runs after someone else's decline, cancellation or withdrawal, which must be recorded
+    whatever happens here: a failure is rolled back to a savepoint and logged."""
+    if study.status not in OPEN_STUDY_STATUSES:
+        return None
+    try:
+        with session.begin_nested():
+            lock_study(session, study)
+            if free_places(session, study) <= 0:
+                return None
+            promoted = promote_from_waitlist(session, study, now=now)
+            if promoted is not None:
+                invite_participant(session, promoted, mailing, now=now)
+            return promoted
+    except WorkbenchError:
+        logger.exception("Could not offer study %s's free place to the waitlist", study.id)
+        return None

@@ -6,6 +6,7 @@ link out of Referer headers and caches, and speak the participant's language.
 
 from __future__ import annotations
 
+import hashlib
 from email.utils import parseaddr
 
 from flask import (
@@ -31,6 +32,7 @@ from workbench.studies.invitations import (
     Invitation,
     InvitationUnavailable,
     Mailing,
+    PlaceTaken,
     accept_invitation,
     decline_invitation,
     open_invitation,
@@ -40,6 +42,15 @@ from workbench.studies.messages import incentive_text, letter_language, local_ti
 from workbench.studies.models import ParticipantStatus
 
 blueprint = Blueprint("participation", __name__, template_folder="templates")
+
+
+def _link_key() -> str:
+    # The token's hash: the limit store never holds a usable link.
+    token = (request.view_args or {}).get("token", "")
+    return "link:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+per_link_limit = post_limit_from_setting("LINK_RATE_LIMIT", key_func=_link_key)
 
 
 def current_mailing() -> Mailing:
@@ -119,6 +130,10 @@ def act(token: str, action) -> object:
         return back(token)
     try:
         message = action(session, invitation)
+    except PlaceTaken:
+        rollback_session()
+        flash(_("Sorry, every place in this study is taken now. Thank you for wanting to help."))
+        return back(token)
     except Conflict as error:
         rollback_session()
         flash(
@@ -140,6 +155,7 @@ def act(token: str, action) -> object:
 
 @blueprint.post("/p/<token>/accept")
 @post_limit_from_setting("FORM_RATE_LIMIT")
+@per_link_limit
 def accept(token: str):
     def run(session, invitation):
         accept_invitation(session, invitation, now=utcnow())
@@ -150,6 +166,7 @@ def accept(token: str):
 
 @blueprint.post("/p/<token>/decline")
 @post_limit_from_setting("FORM_RATE_LIMIT")
+@per_link_limit
 def decline(token: str):
     def run(session, invitation):
         decline_invitation(session, invitation, current_mailing(), now=utcnow())
@@ -160,6 +177,7 @@ def decline(token: str):
 
 @blueprint.post("/p/<token>/book")
 @post_limit_from_setting("FORM_RATE_LIMIT")
+@per_link_limit
 def book(token: str):
     def run(session, invitation):
         slot_id = request.form.get("slot_id", type=int)
@@ -173,6 +191,7 @@ def book(token: str):
 
 @blueprint.post("/p/<token>/cancel")
 @post_limit_from_setting("FORM_RATE_LIMIT")
+@per_link_limit
 def cancel(token: str):
     def run(session, invitation):
         scheduling.cancel_booking(session, invitation, current_mailing(), now=utcnow())

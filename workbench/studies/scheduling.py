@@ -15,11 +15,10 @@ from workbench.errors import Conflict, InvalidTransition, NotFound, ValidationFa
 from workbench.outbox.services import Attachment, cancel_pending, queue_message
 from workbench.studies.calendar import CalendarMethod, SessionEvent, session_calendar, session_uid
 from workbench.studies.invitations import (
-    OPEN_STUDY_STATUSES,
     Invitation,
     Mailing,
-    invite_participant,
     issue_token,
+    offer_place_to_waitlist,
 )
 from workbench.studies.messages import compose, letter_language, local_time, place_text
 from workbench.studies.models import (
@@ -29,7 +28,6 @@ from workbench.studies.models import (
     Study,
     StudyParticipant,
 )
-from workbench.studies.recruitment import promote_from_waitlist
 
 REMINDER_BEFORE = timedelta(hours=24)
 
@@ -343,19 +341,6 @@ def cancel_slot(
         session, "slot_cancelled", study, slot, participant, customer, mailing, now=now
     )
     return participant
-
-
-def offer_place_to_waitlist(
-    session: Session, study: Study, mailing: Mailing, *, now: datetime
-) -> StudyParticipant | None:
-    """When someone drops out, invite the best person on the waitlist, if there is one."""
-    if study.status not in OPEN_STUDY_STATUSES:
-        return None
-    promoted = promote_from_waitlist(session, study, now=now)
-    if promoted is None:
-        return None
-    invite_participant(session, promoted, mailing, now=now)
-    return promoted
 
 
 def study_calendar(session: Session, study: Study) -> StudyCalendar:

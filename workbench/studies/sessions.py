@@ -12,7 +12,7 @@ from workbench.customers.models import Customer
 from workbench.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from workbench.issues.models import SEVERITY_LABELS
 from workbench.outbox.services import cancel_pending
-from workbench.studies.invitations import Mailing
+from workbench.studies.invitations import Mailing, offer_place_to_waitlist
 from workbench.studies.models import (
     Observation,
     ParticipantStatus,
@@ -42,7 +42,7 @@ from workbench.studies.observations import (
     task_of,
     update_observation,
 )
-from workbench.studies.scheduling import active_booking, offer_place_to_waitlist, reminder_key
+from workbench.studies.scheduling import active_booking, reminder_key
 
 __all__ = [
     "EDITABLE_STATUSES",
