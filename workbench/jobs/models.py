@@ -35,4 +35,7 @@ class Job(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Written by the runner every few seconds while the job runs: a job whose heartbeat
+    # stopped belongs to a process that died (a restart, kill -9, a crash).
+    heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

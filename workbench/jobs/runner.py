@@ -75,6 +75,11 @@ def run_job(database: Database, job_id: int) -> None:
     except Exception:
         log.exception("Job %s could not be claimed", job_id)
         return
+    stop_beating = threading.Event()
+    heart = threading.Thread(
+        target=_beat, args=(database, job_id, stop_beating), name=f"workbench-job-{job_id}-beat"
+    )
+    heart.start()
     try:
         job_function(kind)(database, job_id)
     except Exception as error:  # a failed job is an outcome, recorded for the page
@@ -82,7 +87,16 @@ def run_job(database: Database, job_id: int) -> None:
         message = failure_message(error)
         _record(database, job_id, lambda s: services.fail_job(s, job_id, message, now=utcnow()))
         return
+    finally:
+        stop_beating.set()
+        heart.join()
     _record(database, job_id, lambda s: services.finish_job(s, job_id, now=utcnow()))
+
+
+def _beat(database: Database, job_id: int, stop: threading.Event) -> None:
+    """Write the job's heartbeat until ``stop`` is set; long steps report no progress."""
+    while not stop.wait(services.HEARTBEAT_INTERVAL.total_seconds()):
+        _record(database, job_id, lambda s: services.record_heartbeat(s, job_id, now=utcnow()))
 
 
 def _record(database: Database, job_id: int, change: Callable[[Session], object]) -> None:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
+from workbench.db import utcnow
 from workbench.errors import InvalidTransition, NotFound
 from workbench.jobs.models import Job, JobStatus
 
 #: Longest error message kept on a job (the page shows it; the log has the rest).
 MAX_ERROR_LENGTH = 2000
 MAX_STEP_LENGTH = 200
+#: How often a runner writes its heartbeat, and how long a silent running job is trusted.
+HEARTBEAT_INTERVAL = timedelta(seconds=15)
+HEARTBEAT_TIMEOUT = timedelta(minutes=2)
+#: A queued job no runner has claimed for this long was lost with its process.
+START_TIMEOUT = timedelta(minutes=5)
 
 
 class JobEvent(StrEnum):
@@ -71,7 +78,7 @@ def claim_job(session: Session, job_id: int, *, now: datetime) -> Job:
     if job is None:
         raise NotFound(f"No job {job_id}.")
     job.status = next_status(job.status, JobEvent.CLAIM)
-    job.started_at = now
+    job.started_at = job.heartbeat_at = now
     job.progress = 0.0
     job.step = "Starting"
     job.error = ""
@@ -80,12 +87,31 @@ def claim_job(session: Session, job_id: int, *, now: datetime) -> Job:
     return job
 
 
+def record_heartbeat(session: Session, job_id: int, *, now: datetime) -> None:
+    """The runner is alive: one UPDATE, so it never waits on the job's own row changes."""
+    session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+        .values(heartbeat_at=now)
+    )
+
+
+def is_alive(job: Job, *, now: datetime) -> bool:
+    """Whether a queued or running job still has a process behind it."""
+    if job.status is JobStatus.RUNNING:
+        return (job.heartbeat_at or job.started_at or job.created_at) > now - HEARTBEAT_TIMEOUT
+    if job.status is JobStatus.QUEUED:
+        return job.created_at > now - START_TIMEOUT
+    return False
+
+
 def report_progress(session: Session, job_id: int, progress: float, step: str) -> Job:
     """Record how far a running job is (0 to 1) and what it is doing now."""
     job = get_job(session, job_id)
     if job.status != JobStatus.RUNNING:
         raise InvalidTransition(f"Job {job_id} is {job.status}, not running.")
     job.progress = min(1.0, max(0.0, float(progress)))
+    job.heartbeat_at = utcnow()
     job.step = step[:MAX_STEP_LENGTH]
     session.add(job)
     session.flush()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -55,22 +55,19 @@ def model_folder(instance_path: str | Path) -> Path:
     return Path(instance_path) / MODEL_FOLDER
 
 
-# A run that has shown no sign of life for this long was cut off (a restart, a crash).
-STALE_AFTER = timedelta(hours=2)
-
-
 def _refuse_a_second_run(session: Session, *, now: datetime) -> None:
-    """One run at a time; a run left unfinished by a dead process is marked failed instead."""
+    """One run at a time; a run whose job's heartbeat stopped (its process died: a restart,
+    kill -9) is marked failed instead, within minutes."""
     unfinished = session.exec(
         select(TopicRun).where(TopicRun.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))
     ).all()
     for run in unfinished:
-        if run.created_at > now - STALE_AFTER:
+        job = session.get(Job, run.job_id) if run.job_id is not None else None
+        if job is not None and jobs.is_alive(job, now=now):
             raise Conflict(f"Run {run.id} is still working; wait for it to finish.")
         run.status = JobStatus.FAILED
         run.finished_at = now
         session.add(run)
-        job = session.get(Job, run.job_id) if run.job_id is not None else None
         if job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
             jobs.fail_job(
                 session, run.job_id, "Interrupted: the process running it stopped.", now=now
