@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust no header).
     "TRUSTED_PROXIES": 0,
     "API_MAX_BATCH": 1000,
+    # Largest API request body: 1,000 items of about 2,000 characters each.
+    "API_MAX_BODY_BYTES": 4 * 1024 * 1024,
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "CONSENT_WORDING_VERSION": "2026-11-v1",
     "PER_PAGE": 50,
@@ -59,6 +61,7 @@ DEFAULTS: dict[str, Any] = {
 INTEGER_SETTINGS = {
     "TRUSTED_PROXIES",
     "API_MAX_BATCH",
+    "API_MAX_BODY_BYTES",
     "MAX_CONTENT_LENGTH",
     "PER_PAGE",
     "SESSION_IDLE_MINUTES",

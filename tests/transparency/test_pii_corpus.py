@@ -261,3 +261,40 @@ def test_no_public_page_shows_personal_data(client, corpus):
         body = response.get_data(as_text=True)
         assert "[name]" in body or "feed" in url, url  # the quotes and texts are there, masked
         assert leaks(body, people) == [], url
+
+
+def test_possessives_mistyped_personnummer_and_us_phones_stay_off_public_pages(client, session):
+    """Security review 15: "[name] Hanssons" reached the public page; so would a personnummer
+    with a wrong check digit and a North American phone number."""
+    people = [
+        Person(
+            "Anna", "Hansson", "anna.hansson@example.se", "(555) 123-4567", "19850412-1234", "sv"
+        ),
+        Person("Lars", "Nilsson", "lars.n@example.com", "555-987-6543", "850412-1234", "en"),
+    ]
+    texts = [
+        "Anna Hanssons paket kom aldrig. Annas telefon: (555) 123-4567. "
+        "Personnummer 19850412-1234.",
+        "Hanssons order was late; call Lars's phone 555-987-6543, pnr 850412-1234.",
+    ]
+    customers = [
+        make_customer(session, name=p.name, email=p.email, consents={"publish_quote": True})
+        for p in people
+    ]
+    issue = make_issue(session, status=IssueStatus.DONE)
+    for customer, text in zip(customers, texts, strict=True):
+        item = make_feedback(session, customer_id=customer.id, consent_publish=True, text=text)
+        link(session, issue, item)
+        quote = publication.add_quote(session, issue, item.id, actor_id=None, now=utcnow())
+        publication.approve_quote(session, issue, quote.id, actor_id=None, now=utcnow())
+    publish(session, issue, title="Anna Hanssons paket", answer=texts[1] + " " + texts[0])
+    session.commit()
+    for url in (
+        "/transparency?lang=sv",
+        "/transparency/feed.atom?lang=en",
+        f"/transparency/issues/{issue.id}?lang=sv",
+    ):
+        body = client.get(url).get_data(as_text=True)
+        assert "[name]" in body, url
+        assert leaks(body, people) == [], url
+        assert not re.search(r"(?i)(?<!\w)(annas|hanssons|lars's)(?!\w)", body), url

@@ -14,7 +14,14 @@ from workbench.customers.models import ConsentKind, ConsentSource, Customer
 from workbench.customers.services import current_consents, find_customer, record_consent
 from workbench.db import utcnow
 from workbench.errors import ValidationFailed
-from workbench.importing import ImportSummary, Row, RowError, parse_date, parse_flag
+from workbench.importing import (
+    ImportSummary,
+    Row,
+    RowError,
+    field_text,
+    parse_date,
+    parse_flag,
+)
 
 CUSTOMER_COLUMNS = (
     "external_ref",
@@ -35,13 +42,16 @@ MAX_SPEND = Decimal(10) ** 10
 #: Imports commit this often, so that one large file does not hold SQLite's write lock for long.
 CHECKPOINT_ROWS = 500
 CONSENT_COLUMNS = {f"consent_{kind.value}": kind for kind in ConsentKind}
+#: Columns where a JSON number is as good as text (a numeric customer id, a phone number).
+NUMBER_COLUMNS = {"external_ref", "phone"}
 
 
 def _text(data: dict[str, Any], column: str, max_length: int) -> str | None:
-    value = data.get(column)
+    # A JSON array or object is refused, not stored as its repr; NUL too (PostgreSQL refuses it).
+    value = field_text(data.get(column), column, numbers=column in NUMBER_COLUMNS)
     if value is None:
         return None
-    value = str(value).strip()
+    value = value.strip()
     if len(value) > max_length:
         raise RowError(f"{column} is longer than {max_length} characters.")
     return value

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from workbench.auth.services import verify_api_token
 from workbench.db import get_session
+from workbench.feedback.api_schema import type_errors
 from workbench.feedback.inbox import feed_page
 from workbench.feedback.intake import parse_api_item, store_feedback
 from workbench.feedback.models import Channel, Feedback
@@ -41,10 +42,19 @@ def token_required(view):
     return wrapper
 
 
+@blueprint.before_request
+def cap_the_body():
+    # A batch of API_MAX_BATCH items fits easily; a bigger body is refused before it is read.
+    request.max_content_length = current_app.config["API_MAX_BODY_BYTES"]
+
+
 @blueprint.post("/feedback")
 @token_required
 def create_feedback():
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:
+        payload = None  # nested deeper than any item is
     if payload is None:
         return jsonify({"error": "The body must be JSON: one item or a list of items."}), 400
     items = payload if isinstance(payload, list) else [payload]
@@ -53,6 +63,10 @@ def create_feedback():
         return jsonify({"error": f"Send between 1 and {limit} items."}), 422
     parsed, errors = [], []
     for index, item in enumerate(items):
+        problem = type_errors(item)
+        if problem:
+            errors.append({"index": index, "error": problem})
+            continue
         try:
             parsed.append(parse_api_item(item))
         except RowError as error:

@@ -25,6 +25,7 @@ from workbench.importing import (
     RowError,
     RowFile,
     batched,
+    field_text,
     parse_date,
 )
 
@@ -65,19 +66,25 @@ def parse_row(row: Row, columns: FeedbackColumns) -> FeedbackInput:
         raise RowError(f"The row has no {columns.text!r} field.")
     external_id = None
     if columns.id:
-        raw_id = data.get(columns.id)
-        external_id = str(raw_id).strip() if raw_id not in (None, "") else None
-        if external_id and len(external_id) > 200:
+        external_id = (field_text(data.get(columns.id), columns.id, numbers=True) or "").strip()
+        if len(external_id) > 200:
             raise RowError("The id is longer than 200 characters.")
-    email = parse_email(data.get(columns.email)) if columns.email else None
+    # NUL in the feedback text is dropped by clean_text, as on the form and the API.
+    text = field_text(data.get(columns.text), columns.text, keep_nul=True)
+    date = _column_text(data, columns.date)
     return FeedbackInput(
-        text=parse_text(data.get(columns.text)),
+        text=parse_text(text),
         external_id=external_id or content_key(data),
         rating=parse_rating(data.get(columns.rating)) if columns.rating else None,
-        created_at=parse_date(data.get(columns.date), columns.date) if columns.date else None,
-        language=parse_language(data.get(columns.language)) if columns.language else None,
-        email=email,
+        created_at=parse_date(date, columns.date) if columns.date else None,
+        language=parse_language(_column_text(data, columns.language)),
+        email=parse_email(_column_text(data, columns.email)),
     )
+
+
+def _column_text(data: dict, column: str | None) -> str | None:
+    """A named column as text: JSON Lines may hold an array or a number there, a row error."""
+    return field_text(data.get(column), column) if column else None
 
 
 def check_columns(row_file: RowFile, columns: FeedbackColumns) -> None:

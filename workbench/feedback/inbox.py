@@ -17,6 +17,7 @@ from workbench.db import contains_pattern
 from workbench.errors import NotFound
 from workbench.feedback.models import Feedback, FeedbackForm, JourneyStage, Polarity
 from workbench.paging import Page, clamp_page
+from workbench.spreadsheets import neutralise_formula
 
 EXPORT_COLUMNS = (
     "id",
@@ -185,9 +186,3 @@ def export_csv(session: Session, filters: FeedbackFilters) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def neutralise_formula(text: str) -> str:
-    """Stop spreadsheets from running a cell as a formula (CSV injection): texts, sources and
-    ids all come from outside."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

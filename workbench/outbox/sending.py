@@ -14,6 +14,7 @@ from email.utils import format_datetime, parseaddr
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from workbench.addresses import clean_display_name
 from workbench.outbox.models import OutboxAttachment, OutboxMessage
 
 DEFAULT_TIMEOUT = 30.0
@@ -29,6 +30,10 @@ class TransportUnavailable(Exception):
     """The mail server cannot be reached, or refused the connection or login: try later."""
 
 
+# 421: the server is shutting the connection down (RFC 5321 3.8), whichever command it answers.
+SERVICE_NOT_AVAILABLE = 421
+
+
 class Transport(Protocol):
     """What sending needs: hand over one message (raising on failure), then close."""
 
@@ -41,21 +46,32 @@ class Transport(Protocol):
 
 
 def recipient(message: OutboxMessage, *, strict: bool = False) -> str:
-    """The To header: the name (quoted when needed) and the address.
+    """The To header: the name (on one line, quoted when needed) and the address.
 
     An address that cannot be sent to raises ValueError when ``strict``; otherwise it is shown
     as it is (the staff page shows every message, sendable or not).
     """
+    # Rows queued before names were cleaned may hold a U+2028 or a control character, which
+    # the email package refuses in a header: clean here too, or such a letter never goes out.
+    name = clean_display_name(message.to_name)
     try:
-        return str(Address(display_name=message.to_name, addr_spec=message.to_address))
+        return str(Address(display_name=name, addr_spec=message.to_address))
     except (ValueError, IndexError, HeaderParseError) as error:
         if strict:
             raise ValueError(f"Cannot send to {message.to_address!r}: {error}") from error
-        return f"{message.to_name} <{message.to_address}>".strip()
+        return f"{name} <{clean_display_name(message.to_address)}>".strip()
+
+
+def clean_mail_from(mail_from: str) -> str:
+    """``mail_from`` on one line: a line break in the sender's name is neither an injection nor
+    a reason that nothing can be sent (an address holds no such characters to lose)."""
+    return clean_display_name(mail_from)
 
 
 def check_mail_from(mail_from: str) -> str:
-    """Return ``mail_from`` if it is one address such as ``Name <a@b.se>``; else ValueError."""
+    """Return ``mail_from`` (cleaned) if it is one address such as ``Name <a@b.se>``; else
+    ValueError."""
+    mail_from = clean_mail_from(mail_from)
     email = EmailMessage()
     try:
         email["From"] = mail_from
@@ -79,10 +95,11 @@ def message_id(message: OutboxMessage, mail_from: str) -> str:
 
 def message_headers(message: OutboxMessage, *, mail_from: str) -> list[tuple[str, str]]:
     """The headers that identify the message (the Date header is added when it is sent)."""
+    mail_from = clean_mail_from(mail_from)
     return [
         ("From", mail_from),
         ("To", recipient(message)),
-        ("Subject", message.subject),
+        ("Subject", clean_display_name(message.subject)),
         ("Message-ID", message_id(message, mail_from)),
         ("Content-Language", message.language),
         # RFC 3834: no out-of-office replies to automatic mail.
@@ -128,7 +145,7 @@ def _attach(email: EmailMessage, attachment: OutboxAttachment) -> None:
             subtype=subtype,
             charset="utf-8",
             cte=_transfer_encoding(attachment.content),
-            filename=attachment.filename,
+            filename=clean_display_name(attachment.filename),
             params=params,
         )
     else:
@@ -136,7 +153,7 @@ def _attach(email: EmailMessage, attachment: OutboxAttachment) -> None:
             attachment.content.encode("utf-8"),
             maintype=maintype,
             subtype=subtype,
-            filename=attachment.filename,
+            filename=clean_display_name(attachment.filename),
             params=params,
         )
 
@@ -245,6 +262,14 @@ class SmtpTransport:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def open(self) -> None:
+        """Connect (and log in) now; TransportUnavailable when the server cannot be reached.
+
+        A sender calls this before it claims a message, so that an outage uses up no message's
+        attempts: the messages simply wait for the next run.
+        """
+        self._connect()
+
     def send(self, message: EmailMessage) -> None:
         """Hand one message to the server; TransportUnavailable when the server is the problem.
 
@@ -253,10 +278,17 @@ class SmtpTransport:
         connection = self._connect()
         try:
             connection.send_message(message)
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
+        except (
+            smtplib.SMTPServerDisconnected,
+            smtplib.SMTPConnectError,
+            smtplib.SMTPHeloError,
+        ) as error:
             self.close()
             raise TransportUnavailable(f"Lost {self.settings.describe()}") from error
-        except smtplib.SMTPException:
+        except smtplib.SMTPException as error:
+            if _server_closing(error):
+                self.close()
+                raise TransportUnavailable(f"Lost {self.settings.describe()}") from error
             raise
         except OSError as error:  # timeouts, resets: the connection is no longer usable
             self.close()
@@ -290,6 +322,8 @@ class SmtpTransport:
             else:
                 connection = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
             try:
+                # A server that answers HELO with 4xx is as unreachable as one that is down.
+                connection.ehlo_or_helo_if_needed()
                 if settings.security == "starttls":
                     connection.starttls(context=context)
                 if settings.username:
@@ -301,6 +335,13 @@ class SmtpTransport:
             raise TransportUnavailable(f"Could not connect to {settings.describe()}") from error
         self._connection = connection
         return connection
+
+
+def _server_closing(error: smtplib.SMTPException) -> bool:
+    """Did the server answer 421, closing the connection for every message, not just this one?"""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return any(code == SERVICE_NOT_AVAILABLE for code, _text in error.recipients.values())
+    return getattr(error, "smtp_code", None) == SERVICE_NOT_AVAILABLE
 
 
 def transport_from_url(

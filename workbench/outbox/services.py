@@ -265,9 +265,9 @@ def send_due(
             session.add(message)
             session.flush()
             commit()
-            counts[status] += 1
             if stopped:
-                break
+                break  # not this message's failure: it is still due, counted as kept
+            counts[status] += 1
     finally:
         transport.close()
     return SendSummary(
@@ -314,8 +314,10 @@ def _deliver(
             raise email
         transport.send(email)
     except TransportUnavailable as error:
+        # The server is down, not this message: its attempt is given back and it stays due.
         stop = describe_error(error)
-        _record_failure(message, stop, now, permanent=False)
+        message.attempts, message.due_at = max(message.attempts - 1, 0), now
+        message.last_error = stop[:MAX_ERROR_LENGTH]
     except Exception as error:  # one bad message must not hold up the others
         _record_failure(message, describe_error(error), now, permanent=is_permanent(error))
     else:
@@ -332,9 +334,6 @@ def _record_failure(message: OutboxMessage, error: str, now: datetime, *, perman
         message.due_at = now
     else:
         message.due_at = now + retry_delay(message.attempts)
-
-
-# --- reading --------------------------------------------------------------------------------
 
 
 def get_message(session: Session, message_id: int) -> OutboxMessage:

@@ -7,7 +7,7 @@ import io
 import math
 from typing import TYPE_CHECKING
 
-from workbench.feedback.inbox import neutralise_formula
+from workbench.spreadsheets import neutralise_formula
 
 if TYPE_CHECKING:
     from workbench.studies.report import StudyReport
@@ -68,9 +68,28 @@ def report_csv(report: StudyReport) -> str:
     return buffer.getvalue()
 
 
+# User-entered text (titles, goals, tasks, notes, quotes) must come out as text: a viewer that
+# renders Markdown also renders raw HTML and follows links. Entities for < > & (every renderer
+# decodes them; not all honour a backslash before <), backslashes before [ ] so that no link,
+# image or reference can form, before ` so that no code span shows our escapes verbatim, and
+# before a backslash so that a typed "\[" cannot undo ours.
+_MARKDOWN_INERT = str.maketrans(
+    {
+        "\\": "\\\\",
+        "[": "\\[",
+        "]": "\\]",
+        "`": "\\`",
+        "|": "\\|",
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+    }
+)
+
+
 def _cell(text: object) -> str:
-    """A Markdown table cell on one line, with pipes escaped."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """User text as inert Markdown on one line: no HTML, links or images; pipes escaped."""
+    return " ".join(str(text).split()).translate(_MARKDOWN_INERT)
 
 
 def _table(header: str, rows: list[tuple[object, ...]]) -> list[str]:
@@ -141,7 +160,7 @@ def report_markdown(report: StudyReport) -> str:
     lines += ["## Publishable quotes", ""]
     for quote in report.quotes:
         task = f", task {quote.task_position}" if quote.task_position else ""
-        lines += [f"> {' '.join(quote.text.split())}", ">", f"> {quote.pseudonym}{task}", ""]
+        lines += [f"> {_cell(quote.text)}", ">", f"> {_cell(quote.pseudonym)}{task}", ""]
     lines += [] if report.quotes else [NO_QUOTES, ""]
     lines += ["## Participants", ""]
     header = "Participant | Status | Segment | Loyalty tier | Tasks succeeded | Observations"

@@ -14,6 +14,7 @@ Built only from transparency.projections. Caching, so that a busy day costs litt
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -150,9 +151,22 @@ def issue(issue_id: int):
     return _cached(f"issue:{issue_id}", language, render, "text/html")
 
 
+# What XML 1.0 cannot hold: C0 controls other than tab, line feed and carriage return, lone
+# surrogates, U+FFFE and U+FFFF. One such character in a published answer would make the whole
+# feed unparseable for every reader (or fail to encode), so it is dropped, not escaped: XML has
+# no escape for them either.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
 def _text_element(parent: ElementTree.Element, tag: str, text: str, **attributes: str):
-    element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
-    element.text = text
+    """An Atom element whose text and attributes hold only characters XML 1.0 allows."""
+    clean = {name: _xml_text(value) for name, value in attributes.items()}
+    element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", clean)
+    element.text = _xml_text(text)
     return element
 
 
