@@ -39,6 +39,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints and error handlers. No I/O."""
     config = load_config(test_config)
     app = Flask(__name__, instance_path=config.get("INSTANCE_PATH"))
+    from workbench.requests import WorkbenchRequest
+
+    app.request_class = WorkbenchRequest
+    from workbench.errors import DatabaseIdConverter
+
+    # Before any route is added: every <int:…> in a URL fits the database's integer ids.
+    app.url_map.converters["int"] = DatabaseIdConverter
     check_production_settings(config)
     configure_hosts(config)
     if not config.get("DATABASE_URL"):
@@ -48,7 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
     from workbench import db
-    from workbench.errors import register_error_handlers
+    from workbench.errors import refuse_unstorable_input, register_error_handlers
     from workbench.extensions import babel, csrf, limiter, login_manager
 
     db.init_app(app)
@@ -59,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     limiter.init_app(app)
     register_error_handlers(app)
+    refuse_unstorable_input(app)
     from workbench.headers import install_security_headers
 
     install_security_headers(app)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from werkzeug.routing import IntegerConverter
+
 if TYPE_CHECKING:
     from flask import Flask
+
+#: The largest id a database integer column holds (PostgreSQL's integer; SQLite's is larger).
+LARGEST_ID = 2**31 - 1
 
 
 class WorkbenchError(Exception):
@@ -82,3 +87,25 @@ def register_error_handlers(app: Flask) -> None:
             if request.path.startswith("/api/"):
                 return jsonify({"error": description}), status
             return render_template("error.html", status=status, message=description), status
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` for ids: a number past the database's integer is no route (404), rather
+    than a query the database refuses (a 500 on PostgreSQL)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def refuse_unstorable_input(app: Flask) -> None:
+    """A NUL in a query is a 400: no database text column can hold it, and no person types one
+    into an address. (Form values lose theirs in ``workbench.requests``; Werkzeug decodes
+    invalid UTF-8 as replacement characters, so lone surrogates cannot arrive this way; JSON
+    bodies are checked where they are parsed.)"""
+    from flask import abort, request
+
+    @app.before_request
+    def refuse_nul() -> None:
+        if any("\x00" in text for pair in request.args.items(multi=True) for text in pair):
+            abort(400, "The address holds a NUL character, which cannot be stored.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from wtforms import SelectChoice, ValidationError
 
@@ -13,13 +13,22 @@ def options(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class DateRange:
-    """A date between ``earliest`` and ``latest`` (WTForms' NumberRange takes numbers only)."""
+# Dates people may type: far enough either way for any real use, and nowhere near the year 9999
+# where adding a day or a time zone overflows.
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
 
-    def __init__(self, earliest: date, latest: date) -> None:
+
+class DateRange:
+    """A date (or date and time) between ``earliest`` and ``latest`` (WTForms' NumberRange
+    takes numbers only)."""
+
+    def __init__(self, earliest: date = EARLIEST, latest: date = LATEST) -> None:
         self.earliest = earliest
         self.latest = latest
 
     def __call__(self, _form, field) -> None:
-        if field.data is not None and not self.earliest <= field.data <= self.latest:
+        if field.data is None:
+            return
+        day = field.data.date() if isinstance(field.data, datetime) else field.data
+        if not self.earliest <= day <= self.latest:
             raise ValidationError(f"Pick a date from {self.earliest} to {self.latest}.")

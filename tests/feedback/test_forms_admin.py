@@ -130,7 +130,7 @@ def test_bad_slugs_are_refused(client, auth, session):
     auth.login("researcher")
     for slug in ("Stora Bokstäver", "with space", "trailing-", "-leading", "double--dash", "å"):
         response = client.post("/forms/new", data=form_data(slug=slug))
-        assert response.status_code == 200, slug
+        assert response.status_code == 422, slug
         html = response.get_data(as_text=True)
         assert "Lower-case letters, digits and hyphens." in html, slug
     assert count_forms(session) == 0
@@ -139,7 +139,7 @@ def test_bad_slugs_are_refused(client, auth, session):
 def test_missing_title_and_slug_are_refused(client, auth, session):
     auth.login("researcher")
     response = client.post("/forms/new", data=form_data(title="", slug=""))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert response.get_data(as_text=True).count("This field is required.") == 2
     assert count_forms(session) == 0
 
@@ -147,7 +147,7 @@ def test_missing_title_and_slug_are_refused(client, auth, session):
 def test_a_language_other_than_sv_or_en_is_refused(client, auth, session):
     auth.login("researcher")
     response = client.post("/forms/new", data=form_data(language="de"))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Not a valid choice" in response.get_data(as_text=True)
     assert count_forms(session) == 0
 

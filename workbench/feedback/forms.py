@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
@@ -24,7 +23,6 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from workbench.feedback.models import FeedbackForm, JourneyStage, Polarity
 from workbench.formfields import DateRange, options
 
-EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
 RATING_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
 POLARITY_CHOICES = [
     (Polarity.NEGATIVE.value, "Negative"),
@@ -188,8 +186,8 @@ class FeedbackFilterForm(FlaskForm):
         choices=options([("", "Any segment")]),
         validate_choice=False,
     )
-    date_from = DateField("From", validators=[Optional(), DateRange(EARLIEST, LATEST)])
-    date_to = DateField("To", validators=[Optional(), DateRange(EARLIEST, LATEST)])
+    date_from = DateField("From", validators=[Optional(), DateRange()])
+    date_to = DateField("To", validators=[Optional(), DateRange()])
     page = IntegerField("Page", validators=[Optional(), NumberRange(min=1)], default=1)
 
 

@@ -147,10 +147,13 @@ def new_form():
 @role_required(*EDITORS)
 def edit_form(form_id: int):
     existing = services.get_form(get_session(), form_id)
+    # A POST is read from what was sent only: a field missing there is missing, not the
+    # stored value in another shape (the questions are a list in the database).
+    if request.method == "POST":
+        return _save_form(FormEditorForm(), existing)
     form = FormEditorForm(obj=existing)
-    if request.method == "GET":
-        form.attribute_questions.data = "\n".join(existing.attribute_questions)
-        form.journey_stage.data = existing.journey_stage.value
+    form.attribute_questions.data = "\n".join(existing.attribute_questions)
+    form.journey_stage.data = existing.journey_stage.value
     return _save_form(form, existing)
 
 
@@ -166,4 +169,5 @@ def _save_form(form: FormEditorForm, existing):
             session.commit()
             flash(f"Saved. The form is at /f/{saved.slug}.", "success")
             return redirect(url_for("feedback.forms"))
-    return render_template("feedback/form_editor.html", form=form, existing=existing)
+    status = 422 if form.errors else 200
+    return render_template("feedback/form_editor.html", form=form, existing=existing), status

@@ -18,7 +18,7 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workbench.customers.loyalty import LoyaltyTier
-from workbench.formfields import options
+from workbench.formfields import DateRange, options
 from workbench.studies.models import DEFAULT_TIMEZONE, IncentiveKind, StudyMethod
 from workbench.studies.settings import LIMITS
 
@@ -110,7 +110,7 @@ class ScreenerForm(FlaskForm):
 
 class SlotForm(FlaskForm):
     starts_local = DateTimeLocalField(
-        "Starts (local time)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+        "Starts (local time)", format="%Y-%m-%dT%H:%M", validators=[DataRequired(), DateRange()]
     )
     timezone = SelectField("Time zone", choices=options(TIMEZONE_CHOICES), default=DEFAULT_TIMEZONE)
     duration_minutes = IntegerField(

@@ -15,7 +15,7 @@ from workbench.errors import NotFound, WorkbenchError
 from workbench.feedback.inbox import list_sources
 from workbench.feedback.models import JourneyStage
 from workbench.feedback.services import list_forms
-from workbench.formfields import options
+from workbench.formfields import DateRange, options
 from workbench.jobs.models import Job, JobStatus
 from workbench.jobs.runner import dispatch
 from workbench.topics.clustering import installed_engines
@@ -37,8 +37,8 @@ ENGINES = {
 
 
 class RunForm(FlaskForm):
-    date_from = DateField("Received from", validators=[Optional()])
-    date_to = DateField("Received until", validators=[Optional()])
+    date_from = DateField("Received from", validators=[Optional(), DateRange()])
+    date_to = DateField("Received until", validators=[Optional(), DateRange()])
     source = SelectField("Source", choices=[], default="")
     language = SelectField(
         "Language", choices=options([("", "Any"), ("sv", "Swedish"), ("en", "English")]), default=""
