@@ -1,8 +1,10 @@
-"""How people are addressed: e-mail addresses checked and lower-cased, display names on one line."""
+"""How people are reached: e-mail addresses checked and lower-cased, display names on one line,
+web links that are really web links."""
 
 from __future__ import annotations
 
 import unicodedata
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -29,3 +31,15 @@ def clean_display_name(name: str) -> str:
         for character in name
     )
     return " ".join(cleaned.split())
+
+
+def check_web_link(link: str) -> str:
+    """Return ``link`` trimmed when it is an http(s) address (or empty); raise ValidationFailed
+    otherwise. Links are printed into pages and letters as links: a ``javascript:`` one would
+    run in the reader's browser."""
+    link = link.strip()
+    if link and (
+        urlsplit(link).scheme.lower() not in {"http", "https"} or not urlsplit(link).netloc
+    ):
+        raise ValidationFailed("A meeting link must start with https:// (or http://).")
+    return link

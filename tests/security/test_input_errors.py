@@ -69,3 +69,22 @@ def test_a_form_editor_post_missing_fields_is_a_422(client, session, auth, data)
     auth.login("admin")
     assert client.post(f"/forms/{form.id}", data=data).status_code == 422
     assert client.post("/forms/new", data=data).status_code == 422
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "data:text/html,x", "https:nohost"])
+def test_a_meeting_link_that_is_no_web_link_is_refused_by_the_services(session, link):
+    from workbench.db import utcnow
+    from workbench.errors import ValidationFailed
+    from workbench.studies import scheduling
+
+    study = make_study(session)
+    with pytest.raises(ValidationFailed, match="https://"):
+        scheduling.create_slot(
+            session,
+            study,
+            starts_local=utcnow().replace(tzinfo=None, year=2100),
+            timezone="Europe/Stockholm",
+            duration_minutes=60,
+            meeting_link=link,
+            now=utcnow(),
+        )

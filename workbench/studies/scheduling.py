@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from workbench.addresses import check_web_link
 from workbench.auth.models import Role, StaffUser
 from workbench.customers.models import Customer
 from workbench.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -104,7 +105,7 @@ def create_slot(
         duration_minutes=duration_minutes,
         timezone=timezone,
         location=location.strip(),
-        meeting_link=meeting_link.strip(),
+        meeting_link=check_web_link(meeting_link),
         moderator_id=moderator_id,
         created_at=now,
     )

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from workbench.addresses import check_web_link
 from workbench.errors import NotFound, ValidationFailed
 from workbench.studies.lifecycle import next_study_status
 from workbench.studies.models import (
@@ -100,6 +101,7 @@ def _validate(plan: StudyPlan) -> None:
         raise ValidationFailed("The over-recruitment factor must be between 1 and 3.")
     if plan.method is StudyMethod.REMOTE and not plan.meeting_link.strip():
         raise ValidationFailed("A remote moderated study needs a meeting link.")
+    check_web_link(plan.meeting_link)
     if plan.incentive_value < 0:
         raise ValidationFailed("An incentive cannot be worth less than nothing.")
 
