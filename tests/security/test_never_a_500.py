@@ -63,6 +63,12 @@ def field_names(client, url: str) -> list[str]:
     return sorted({*names, *COMMON_FIELDS} - {"csrf_token"})
 
 
+@pytest.fixture
+def app(make_app):
+    # Jobs (topic runs) run in the request: on PostgreSQL the test shares one connection.
+    return make_app(JOB_DISPATCHER="inline")
+
+
 @pytest.mark.parametrize("rule", POST_RULES, ids=rule_id)
 def test_no_staff_form_answers_500(app, url_values, rule):  # noqa: F811
     with get_database(app).session_scope() as session:
