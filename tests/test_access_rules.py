@@ -46,9 +46,12 @@ ADMIN, RESEARCHER, PRODUCT_OWNER, VIEWER = (
 )
 EVERYONE = frozenset(Role)
 
-# Pages anyone may open without logging in, and machine endpoints with their own checks.
-PUBLIC_BLUEPRINTS = {"public_feedback", "api", "health", "participation", "transparency"}
-PUBLIC_ENDPOINTS = {"static", "auth.login"}
+# Pages anyone may open without logging in.
+PUBLIC_BLUEPRINTS = {"public_feedback", "health", "participation", "transparency"}
+# The API's description holds no data, so it needs no token either.
+PUBLIC_ENDPOINTS = {"static", "auth.login", "api.openapi_document"}
+# Machine endpoints with their own check: a bearer token (with a scope), never a staff login.
+TOKEN_BLUEPRINTS = {"api"}
 # Pages for any logged-in staff user, protected by login_required alone (no role check).
 LOGIN_ONLY = {"auth.home", "auth.logout"}
 
@@ -135,7 +138,9 @@ EXPECTED_ROLES: dict[str, frozenset[Role]] = {
 
 def is_staff_endpoint(endpoint: str) -> bool:
     blueprint = endpoint.partition(".")[0] if "." in endpoint else ""
-    return endpoint not in PUBLIC_ENDPOINTS and blueprint not in PUBLIC_BLUEPRINTS
+    return (
+        endpoint not in PUBLIC_ENDPOINTS and blueprint not in PUBLIC_BLUEPRINTS | TOKEN_BLUEPRINTS
+    )
 
 
 # An app only to read the routes: create_app does no I/O, so nothing is connected here.
@@ -317,6 +322,29 @@ def test_login_only_pages_let_every_role_in(app, url_values):
 
 
 API_URL = "/api/v1/feedback"
+TOKEN_RULES = [
+    (rule.rule, method)
+    for rule in _ROUTES_APP.url_map.iter_rules()
+    if rule.endpoint.partition(".")[0] in TOKEN_BLUEPRINTS and rule.endpoint not in PUBLIC_ENDPOINTS
+    for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+]
+
+
+def test_there_are_token_urls_to_check():
+    assert (API_URL, "GET") in TOKEN_RULES and (API_URL, "POST") in TOKEN_RULES
+
+
+@pytest.mark.parametrize(("url", "method"), TOKEN_RULES)
+def test_every_api_url_but_its_description_needs_a_token(client, url, method):
+    response = client.open(url, method=method, json={"text": "Bra service."})
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_the_api_description_is_open_to_anyone(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert "paths" in response.get_json()
 
 
 def _feedback_count(app) -> int:

@@ -14,7 +14,7 @@ from sqlmodel import select
 from tests.factories import make_customer
 from tests.reading import read
 from workbench import create_app
-from workbench.auth.models import ApiToken, Role, StaffUser
+from workbench.auth.models import ApiToken, Role, Scope, StaffUser
 from workbench.auth.services import authenticate
 from workbench.cli import main
 from workbench.customers.models import ConsentRecord, Customer
@@ -211,6 +211,33 @@ def test_tokens_create_prints_the_token_once_and_stores_only_its_hash(runner, se
 
     other = invoke(runner, "tokens", "create", "--name", "crm system")
     assert other.stdout.strip().split()[-1] != plain
+
+
+def test_tokens_create_gives_write_only_unless_asked(runner, session, client):
+    result = invoke(runner, "tokens", "create", "--name", "webshop")
+    assert "Scopes: write." in result.output
+    plain = result.stdout.strip().split()[-1]
+    assert (
+        client.get("/api/v1/feedback", headers={"Authorization": f"Bearer {plain}"}).status_code
+        == 403
+    )
+
+    both = invoke(runner, "tokens", "create", "--name", "bi", "--scope", "read", "--scope", "write")
+    assert both.exit_code == 0, both.output
+    assert "Scopes: read, write." in both.output
+    [token] = read(session, select(ApiToken).where(ApiToken.name == "bi"))
+    assert token.scope_set == {Scope.READ, Scope.WRITE}
+    plain = both.stdout.strip().split()[-1]
+    assert (
+        client.get("/api/v1/feedback", headers={"Authorization": f"Bearer {plain}"}).status_code
+        == 200
+    )
+
+
+def test_tokens_create_refuses_an_unknown_scope(runner, session):
+    result = invoke(runner, "tokens", "create", "--name", "x", "--scope", "admin")
+    assert result.exit_code == 2
+    assert read(session, select(ApiToken)) == []
 
 
 def test_tokens_create_needs_a_name(runner, session):

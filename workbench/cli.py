@@ -13,7 +13,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command
 
 from workbench import create_app
-from workbench.auth.models import Role
+from workbench.auth.models import Role, Scope
 from workbench.auth.services import create_api_token, create_staff_user
 from workbench.db import get_database
 from workbench.errors import WorkbenchError
@@ -171,13 +171,24 @@ def tokens() -> None:
 @click.option(
     "--name", required=True, help="The integration's name; it becomes the source of its feedback."
 )
-def tokens_create(name: str) -> None:
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice([scope.value for scope in Scope]),
+    default=[Scope.WRITE.value],
+    show_default=True,
+    help="Repeat for both. write sends feedback in; read lists every customer's feedback.",
+)
+def tokens_create(name: str, scopes: tuple[str, ...]) -> None:
     """Create an API token and print it once; only its hash is stored."""
     try:
         with get_database().session_scope() as session:
-            _token, plain = create_api_token(session, name)
+            token, plain = create_api_token(session, name, scopes=scopes)
+            chosen = token.scopes.replace(",", ", ")
     except WorkbenchError as error:
         raise click.ClickException(error.message) from error
+    click.echo(f"Scopes: {chosen}.")
     click.echo("Store this token now; it cannot be shown again.")
     click.echo(f"API token for {name}: {plain}")
 

@@ -84,9 +84,13 @@ def register_error_handlers(app: Flask) -> None:
         def handle_http_error(error, status=status):
             rollback_session()
             description = getattr(error, "description", None) or "Something went wrong."
+            # A 405 says which methods would do (Allow); the error carries its own headers.
+            headers = dict(error.get_headers()) if hasattr(error, "get_headers") else {}
+            headers.pop("Content-Type", None)
             if request.path.startswith("/api/"):
-                return jsonify({"error": description}), status
-            return render_template("error.html", status=status, message=description), status
+                return jsonify({"error": description}), status, headers
+            page = render_template("error.html", status=status, message=description)
+            return page, status, headers
 
 
 class DatabaseIdConverter(IntegerConverter):

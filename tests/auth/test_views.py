@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from tests.factories import PASSWORD, make_staff_user
-from workbench.auth.models import ApiToken, Role, StaffUser
+from workbench.auth.models import ApiToken, Role, Scope, StaffUser
 from workbench.auth.services import hash_token
 from workbench.db import get_database
 
@@ -284,8 +284,44 @@ def test_admin_creates_a_token_that_is_shown_once(app, client, auth):
     assert _shown_token(again) is None
     assert plain not in again
     assert token.prefix in again  # the list still identifies the token by its prefix
-    api = client.get("/api/v1/feedback", headers={"Authorization": f"Bearer {plain}"})
-    assert api.status_code == 200
+    # Write only unless the admin chooses more: it sends feedback in, it cannot read it out.
+    assert token.scope_set == {Scope.WRITE}
+    headers = {"Authorization": f"Bearer {plain}"}
+    posted = client.post(
+        "/api/v1/feedback", json={"text": "Bra", "language": "sv"}, headers=headers
+    )
+    assert posted.status_code == 201
+    assert client.get("/api/v1/feedback", headers=headers).status_code == 403
+
+
+def test_the_token_page_offers_scopes_with_write_only_as_default(client, auth):
+    auth.login("admin")
+    html = client.get("/admin/tokens").get_data(as_text=True)
+    assert re.search(r'<option selected value="write">|<option value="write" selected>', html)
+    assert "New tokens get write only" in html
+    assert 'href="/api/v1/openapi.json"' in html
+
+
+@pytest.mark.parametrize(
+    ("choice", "scopes", "shown"),
+    [("read", {Scope.READ}, "read"), ("read,write", {Scope.READ, Scope.WRITE}, "read, write")],
+)
+def test_admin_chooses_the_scopes_and_the_list_shows_them(app, client, auth, choice, scopes, shown):
+    auth.login("admin")
+    response = client.post("/admin/tokens", data={"name": "bi-export", "scopes": choice})
+    plain = _shown_token(response.get_data(as_text=True))
+    (token,) = _tokens(app)
+    assert token.scope_set == scopes
+    assert f"<td>{shown}</td>" in client.get("/admin/tokens").get_data(as_text=True)
+    listing = client.get("/api/v1/feedback", headers={"Authorization": f"Bearer {plain}"})
+    assert listing.status_code == 200
+
+
+def test_an_unknown_scope_is_refused(app, client, auth):
+    auth.login("admin")
+    response = client.post("/admin/tokens", data={"name": "sneaky", "scopes": "admin"})
+    assert _shown_token(response.get_data(as_text=True)) is None
+    assert _tokens(app) == []
 
 
 def test_token_without_a_name_is_not_created(app, client, auth):
@@ -298,7 +334,8 @@ def test_token_without_a_name_is_not_created(app, client, auth):
 
 def test_admin_revokes_a_token(app, client, auth):
     auth.login("admin")
-    plain = _shown_token(client.post("/admin/tokens", data={"name": "zendesk"}).get_data(True))
+    created = client.post("/admin/tokens", data={"name": "zendesk", "scopes": "read"})
+    plain = _shown_token(created.get_data(True))
     (token,) = _tokens(app)
     headers = {"Authorization": f"Bearer {plain}"}
     assert client.get("/api/v1/feedback", headers=headers).status_code == 200

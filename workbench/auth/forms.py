@@ -9,6 +9,13 @@ from workbench.auth.services import MIN_PASSWORD_LENGTH
 from workbench.formfields import options
 
 ROLE_CHOICES = [(role.value, role.value.replace("_", " ")) for role in Role]
+# Write only comes first and is the default: most integrations only push feedback in, and a
+# read scope hands out every customer's feedback.
+SCOPE_CHOICES = [
+    ("write", "Write: send feedback in"),
+    ("read", "Read: list all feedback"),
+    ("read,write", "Read and write"),
+]
 
 
 class LoginForm(FlaskForm):
@@ -37,6 +44,7 @@ class EditStaffUserForm(FlaskForm):
 
 class NewApiTokenForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    scopes = SelectField("Scopes", choices=options(SCOPE_CHOICES), default="write")
 
 
 class ConfirmForm(FlaskForm):

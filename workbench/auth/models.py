@@ -17,6 +17,13 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
+class Scope(StrEnum):
+    """What an API token may do: read feedback back out, or send feedback in."""
+
+    READ = "read"
+    WRITE = "write"
+
+
 class StaffUser(SQLModel, table=True):
     __tablename__ = "staff_users"
 
@@ -63,3 +70,16 @@ class ApiToken(SQLModel, table=True):
     created_by_id: int | None = Field(
         default=None, foreign_key="staff_users.id", ondelete="SET NULL"
     )
+    # Comma-separated Scope values, such as "write" or "read,write". Tokens made before scopes
+    # existed get both, so that running integrations keep working after the upgrade.
+    scopes: str = Field(
+        default="read,write", max_length=50, sa_column_kwargs={"server_default": "read,write"}
+    )
+
+    @property
+    def scope_set(self) -> frozenset[Scope]:
+        # An unknown word (a scope from a newer version, a hand edit) grants nothing.
+        return frozenset(scope for scope in Scope if scope.value in self.scopes.split(","))
+
+    def allows(self, scope: Scope) -> bool:
+        return scope in self.scope_set

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -12,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from workbench.addresses import normalise_email
-from workbench.auth.models import ApiToken, Role, StaffUser
+from workbench.auth.models import ApiToken, Role, Scope, StaffUser
 from workbench.db import utcnow
 from workbench.errors import Conflict, NotFound, ValidationFailed
 
@@ -156,16 +157,39 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def parse_scopes(scopes: Iterable[Scope | str]) -> frozenset[Scope]:
+    """The scopes named, refusing none at all and unknown words."""
+    try:
+        chosen = frozenset(Scope(scope) for scope in scopes)
+    except ValueError as error:
+        allowed = ", ".join(scope.value for scope in Scope)
+        raise ValidationFailed(f"Unknown scope; choose from {allowed}.") from error
+    if not chosen:
+        raise ValidationFailed("A token needs at least one scope (read or write).")
+    return chosen
+
+
 def create_api_token(
-    session: Session, name: str, created_by_id: int | None = None
+    session: Session,
+    name: str,
+    created_by_id: int | None = None,
+    scopes: Iterable[Scope | str] = (Scope.READ, Scope.WRITE),
 ) -> tuple[ApiToken, str]:
-    """Create a token; returns the row and the plain token, which is never stored."""
+    """Create a token; returns the row and the plain token, which is never stored.
+
+    The default of both scopes is what every token could do before scopes existed; the admin
+    page and the CLI ask for write only unless told otherwise."""
     name = name.strip()
     if not name:
         raise ValidationFailed("A token needs a name.")
+    chosen = parse_scopes(scopes)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        name=name, token_hash=hash_token(plain), prefix=plain[:10], created_by_id=created_by_id
+        name=name,
+        token_hash=hash_token(plain),
+        prefix=plain[:10],
+        created_by_id=created_by_id,
+        scopes=",".join(scope.value for scope in Scope if scope in chosen),
     )
     session.add(token)
     session.flush()

@@ -168,9 +168,16 @@ def create_token():
     session = get_session()
     new_token = None
     if form.validate_on_submit():
-        _token, new_token = services.create_api_token(session, form.name.data, current_user.id)
-        session.commit()
-        flash("Token created. Copy it now: it is shown only once.", "success")
+        try:
+            _token, new_token = services.create_api_token(
+                session, form.name.data, current_user.id, scopes=form.scopes.data.split(",")
+            )
+        except WorkbenchError as error:
+            session.rollback()
+            flash(error.message, "error")
+        else:
+            session.commit()
+            flash("Token created. Copy it now: it is shown only once.", "success")
     return render_template(
         "auth/tokens.html",
         tokens=services.list_api_tokens(session),

@@ -1,45 +1,70 @@
-"""JSON API: POST and GET /api/v1/feedback with a bearer token."""
+"""JSON API: POST and GET /api/v1/feedback with a bearer token, and its OpenAPI document."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from workbench.auth.models import Scope
 from workbench.auth.services import verify_api_token
 from workbench.db import get_session
 from workbench.feedback.api_schema import type_errors
 from workbench.feedback.inbox import feed_page
 from workbench.feedback.intake import parse_api_item, store_feedback
 from workbench.feedback.models import Channel, Feedback
+from workbench.feedback.openapi import build_document
 from workbench.importing import RowError, parse_date
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
+DEFAULT_API_PAGE = 100
 MAX_API_PAGE = 500
 
 
-def token_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        scheme, _, plain = header.partition(" ")
-        session = get_session()
-        token = verify_api_token(session, plain.strip()) if scheme.lower() == "bearer" else None
-        if token is None:
-            response = jsonify(
-                {"error": "A valid API token is required (Authorization: Bearer <token>)."}
-            )
-            response.headers["WWW-Authenticate"] = 'Bearer realm="workbench"'
-            return response, 401
-        if session.dirty:
-            session.commit()  # the token's last use, so that reads record it too
-        g.api_token = token
-        return view(*args, **kwargs)
+def token_required(scope: Scope):
+    """Let the view run only for a live token that holds ``scope``: 401 without one, 403
+    (RFC 6750's insufficient_scope) when the token may not do this."""
 
-    return wrapper
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            auth_scheme, _, plain = header.partition(" ")
+            session = get_session()
+            token = (
+                verify_api_token(session, plain.strip())
+                if auth_scheme.lower() == "bearer"
+                else None
+            )
+            if token is None:
+                response = jsonify(
+                    {"error": "A valid API token is required (Authorization: Bearer <token>)."}
+                )
+                response.headers["WWW-Authenticate"] = 'Bearer realm="workbench"'
+                return response, 401
+            if session.dirty:
+                session.commit()  # the token's last use, so that reads record it too
+            if not token.allows(scope):
+                response = jsonify(
+                    {
+                        "error": f"This token lacks the {scope.value} scope; an admin can "
+                        f"create a token with it on the API tokens page."
+                    }
+                )
+                response.headers["WWW-Authenticate"] = (
+                    f'Bearer realm="workbench", error="insufficient_scope", scope="{scope.value}"'
+                )
+                return response, 403
+            g.api_token = token
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 @blueprint.before_request
@@ -48,8 +73,22 @@ def cap_the_body():
     request.max_content_length = current_app.config["API_MAX_BODY_BYTES"]
 
 
+@blueprint.get("/openapi.json")
+def openapi_document():
+    # No token: the document describes the API and holds no data.
+    config = current_app.config
+    document = build_document(
+        server_url=request.script_root + blueprint.url_prefix,
+        max_batch=config["API_MAX_BATCH"],
+        default_page=DEFAULT_API_PAGE,
+        max_page=MAX_API_PAGE,
+        max_body_bytes=config["API_MAX_BODY_BYTES"],
+    )
+    return jsonify(document)
+
+
 @blueprint.post("/feedback")
-@token_required
+@token_required(Scope.WRITE)
 def create_feedback():
     try:
         payload = request.get_json(silent=True)
@@ -97,11 +136,23 @@ def _decode_cursor(cursor: str) -> int:
     return last_id
 
 
+def _page_size(raw: str | None) -> int:
+    """The limit parameter, kept between 1 and MAX_API_PAGE; only plain digits, as the
+    OpenAPI document's integer promises (int() would also take " 5", "5_0" or non-ASCII digits)."""
+    if raw is None:
+        return DEFAULT_API_PAGE
+    if not re.fullmatch(r"-?[0-9]+", raw):
+        raise ValueError(f"limit must be a whole number, not {raw[:20]!r}")
+    if len(raw.lstrip("-")) > 6:  # beyond any page size: no need to parse all the digits
+        return 1 if raw.startswith("-") else MAX_API_PAGE
+    return min(max(int(raw), 1), MAX_API_PAGE)
+
+
 @blueprint.get("/feedback")
-@token_required
+@token_required(Scope.READ)
 def list_feedback():
     try:
-        limit = min(max(int(request.args.get("limit", 100)), 1), MAX_API_PAGE)
+        limit = _page_size(request.args.get("limit"))
         after_id = _decode_cursor(request.args["cursor"]) if request.args.get("cursor") else 0
         since = parse_date(request.args.get("since"), "since")
     except (ValueError, UnicodeDecodeError, binascii.Error, RowError) as error:
