@@ -55,7 +55,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
     from workbench import db
-    from workbench.errors import refuse_unstorable_input, register_error_handlers
+    from workbench.errors import (
+        log_exceptions_without_tokens,
+        refuse_unstorable_input,
+        register_error_handlers,
+    )
     from workbench.extensions import babel, csrf, limiter, login_manager
 
     db.init_app(app)
@@ -67,6 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     register_error_handlers(app)
     refuse_unstorable_input(app)
+    log_exceptions_without_tokens(app)
     from workbench.headers import install_security_headers
 
     install_security_headers(app)

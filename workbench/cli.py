@@ -162,6 +162,20 @@ def users_create(email: str, role: str, name: str) -> None:
         raise click.ClickException(error.message) from error
 
 
+@users.command("unlock")
+@click.option("--email", required=True)
+def users_unlock(email: str) -> None:
+    """Let an account locked after wrong passwords log in again at once."""
+    from workbench.auth.services import unlock_staff_user
+
+    try:
+        with get_database().session_scope() as session:
+            user = unlock_staff_user(session, email)
+            click.echo(f"Unlocked {user.email}.")
+    except WorkbenchError as error:
+        raise click.ClickException(error.message) from error
+
+
 @main.group()
 def tokens() -> None:
     """API tokens."""

@@ -111,5 +111,20 @@ def refuse_unstorable_input(app: Flask) -> None:
 
     @app.before_request
     def refuse_nul() -> None:
-        if any("\x00" in text for pair in request.args.items(multi=True) for text in pair):
+        in_query = any("\x00" in text for pair in request.args.items(multi=True) for text in pair)
+        if in_query or "\x00" in request.path:
             abort(400, "The address holds a NUL character, which cannot be stored.")
+
+
+def log_exceptions_without_tokens(app: Flask) -> None:
+    """Flask logs "Exception on <path>" for a 500; a participant's or confirmation link's path
+    is its secret, so the log gets the route's ``<token>`` instead, as the access log does."""
+    from flask import request
+
+    from workbench.serving import escape_for_log, hide_tokens
+
+    def log_exception(exc_info) -> None:
+        path = escape_for_log(hide_tokens(request.path))
+        app.logger.error(f"Exception on {path} [{request.method}]", exc_info=exc_info)
+
+    app.log_exception = log_exception

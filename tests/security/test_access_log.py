@@ -298,3 +298,18 @@ def test_workbench_serve_logs_no_token_and_no_forged_line(database_template, tmp
     assert not [
         line for line in log.splitlines() if line.startswith(("forged", '127.0.0.1 "GET /admin"'))
     ]
+
+
+def test_a_server_error_on_a_token_route_logs_the_route_not_the_token(make_app, caplog):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    def broken(token: str):
+        raise RuntimeError("boom")
+
+    app.view_functions["participation.page"] = broken
+    with caplog.at_level("ERROR"):
+        response = app.test_client().get("/p/SECRETTOKEN1234567890")
+    assert response.status_code == 500
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Exception on /p/<token> [GET]" in logged
+    assert "SECRETTOKEN1234567890" not in logged

@@ -105,3 +105,24 @@ def test_an_erased_item_can_no_longer_be_confirmed(app, client, session):
         item.erased, item.email = True, None
     assert client.post(path).status_code == 404
     assert count(session, Customer) == 0
+
+
+def test_two_clicks_record_each_consent_once(app, client, session):
+    """The second click (a double click, a second tab) finds the confirmation claimed."""
+    from workbench.feedback.confirmation import confirm, open_confirmation
+
+    make_form(session, slug="tyck-till", language="sv")
+    session.commit()
+    post(client, "twice@example.se")
+    token = link_in(letter_to(session, "twice@example.se")).rsplit("/", 1)[1]
+    second_request = get_database(app).new_session()
+    first = open_confirmation(session, token, now=utcnow())
+    stale = open_confirmation(second_request, token, now=utcnow())  # read before the first
+    second_request.commit()  # SQLite: a writing request waits for the lock, then reads afresh
+    confirm(session, first, now=utcnow())
+    session.commit()
+    confirm(second_request, stale, now=utcnow())
+    second_request.commit()
+    second_request.close()
+    assert count(session, ConsentRecord) == 3
+    assert count(session, Customer) == 1

@@ -24,7 +24,8 @@ def test_an_id_past_the_databases_integer_is_a_404(client, auth, path):
 
 
 @pytest.mark.parametrize(
-    "path", ["/feedback?q=a%00b", "/customers?q=%00", "/transparency?lang=%00"]
+    "path",
+    ["/feedback?q=a%00b", "/customers?q=%00", "/transparency?lang=%00", "/f/%00", "/f/a%00/thanks"],
 )
 def test_a_nul_byte_in_a_query_is_a_400(client, auth, path):
     auth.login("admin")

@@ -268,3 +268,26 @@ def test_a_name_with_u2028_is_sent_by_the_command(make_app):
     assert received.message["From"].addresses[0].display_name == "Forskning Team"
     [message] = stored(app)
     assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
+
+
+def test_a_message_that_breaks_the_connection_uses_its_attempts_and_cannot_block_the_queue(
+    session,
+):
+    """A connection lost while a message is handed over may be that message's doing (a size
+    or content the server drops): it counts against it, with back-off, so the messages queued
+    after it are tried in later runs and it fails for good in the end."""
+    from tests.outbox.conftest import T0, FailingTransport, queue, reload
+    from workbench.outbox.models import MessageStatus
+    from workbench.outbox.sending import TransportUnavailable
+    from workbench.outbox.services import MAX_ATTEMPTS, send_due
+
+    breaking = queue(session, due_at=T0)
+    session.commit()
+    lost = TransportUnavailable("Lost smtp://mail.example", mid_message=True)
+    now = T0
+    for _ in range(MAX_ATTEMPTS):
+        now = max(now, reload(session, breaking).due_at)
+        summary = send_due(session, transport=FailingTransport(lost), now=now)
+        assert summary.stopped
+    after = reload(session, breaking)
+    assert (after.status, after.attempts) == (MessageStatus.FAILED, MAX_ATTEMPTS)

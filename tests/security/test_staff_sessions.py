@@ -171,3 +171,18 @@ def test_the_environment_can_turn_secure_cookies_off(monkeypatch):
 def _user_id(app, email: str) -> int:
     with get_database(app).session_scope() as db_session:
         return db_session.exec(select(StaffUser.id).where(StaffUser.email == email)).one()
+
+
+def test_an_admin_unlocks_a_locked_account_from_the_command_line(app, runner):
+    add_user(app, "r@test.example")
+    for _ in range(MAX_FAILED_LOGINS):
+        app.test_client().post(
+            "/login", data={"email": "r@test.example", "password": "wrong password!"}
+        )
+    from workbench.cli import main
+
+    result = runner.invoke(main, args=["users", "unlock", "--email", "R@test.example"])
+    assert result.exit_code == 0, result.output
+    assert "Unlocked r@test.example." in result.output
+    assert is_in(log_in(app, "r@test.example"))
+    assert runner.invoke(main, args=["users", "unlock", "--email", "nobody@x.se"]).exit_code == 1

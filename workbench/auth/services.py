@@ -107,6 +107,17 @@ def count_active_admins(session: Session) -> int:
     return len(session.exec(query).all())
 
 
+def unlock_staff_user(session: Session, email: str) -> StaffUser:
+    """Clear an account's wrong-password count and lock (an admin's way out of a lockout)."""
+    user = session.exec(select(StaffUser).where(StaffUser.email == email.strip().lower())).first()
+    if user is None:
+        raise NotFound(f"No staff user with e-mail {email}.")
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    session.flush()
+    return user
+
+
 def end_sessions(user: StaffUser) -> None:
     """End every session of ``user`` (the cookie's version no longer matches)."""
     user.session_version = (user.session_version or 0) + 1

@@ -18,6 +18,8 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from workbench.customers.models import ConsentKind, ConsentSource, Customer
@@ -122,16 +124,28 @@ def confirm(session: Session, confirmation: EmailConfirmation, *, now: datetime)
 
     A second click changes nothing. Being the owner, they may give again a consent they once
     withdrew; a do-not-contact mark set by staff still blocks contact and research."""
-    if confirmation.confirmed_at is not None:
+    # Claim the confirmation in one UPDATE: of two clicks at once, only one goes on (the other
+    # would create the customer twice or record each consent twice).
+    claimed = session.execute(
+        sa.update(EmailConfirmation)
+        .where(EmailConfirmation.id == confirmation.id, EmailConfirmation.confirmed_at.is_(None))
+        .values(confirmed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(confirmation)
+    if claimed.rowcount != 1:
         return
     feedback = session.get(Feedback, confirmation.feedback_id)
     form = session.get(FeedbackForm, feedback.form_id) if feedback.form_id else None
     customer = find_customer(session, email=feedback.email)
     if customer is None:
-        language = form.language if form else "sv"
-        customer = Customer(email=feedback.email, language=language, segment="")
-        session.add(customer)
-        session.flush()
+        try:
+            with session.begin_nested():
+                language = form.language if form else "sv"
+                customer = Customer(email=feedback.email, language=language, segment="")
+                session.add(customer)
+        except IntegrityError:  # another confirmation of the same new address came first
+            customer = find_customer(session, email=feedback.email)
     feedback.customer_id = customer.id
     feedback.consent_publish = confirmation.wants_publish
     in_force = current_consents(session, [customer.id])[customer.id]
@@ -155,6 +169,5 @@ def confirm(session: Session, confirmation: EmailConfirmation, *, now: datetime)
             source=ConsentSource.FORM,
             recorded_at=now,
         )
-    confirmation.confirmed_at = now
-    session.add_all([feedback, confirmation])
+    session.add(feedback)
     session.flush()

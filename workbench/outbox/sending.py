@@ -27,7 +27,14 @@ SCHEMES = {
 
 
 class TransportUnavailable(Exception):
-    """The mail server cannot be reached, or refused the connection or login: try later."""
+    """The mail server cannot be reached, or refused the connection or login: try later.
+
+    ``mid_message``: the connection broke while a message was being handed over, which that
+    message may have caused (a size or a content the server drops), so it counts against it."""
+
+    def __init__(self, text: str, *, mid_message: bool = False) -> None:
+        super().__init__(text)
+        self.mid_message = mid_message
 
 
 # 421: the server is shutting the connection down (RFC 5321 3.8), whichever command it answers.
@@ -284,15 +291,21 @@ class SmtpTransport:
             smtplib.SMTPHeloError,
         ) as error:
             self.close()
-            raise TransportUnavailable(f"Lost {self.settings.describe()}") from error
+            raise TransportUnavailable(
+                f"Lost {self.settings.describe()}", mid_message=True
+            ) from error
         except smtplib.SMTPException as error:
             if _server_closing(error):
                 self.close()
-                raise TransportUnavailable(f"Lost {self.settings.describe()}") from error
+                raise TransportUnavailable(
+                    f"Lost {self.settings.describe()}", mid_message=True
+                ) from error
             raise
         except OSError as error:  # timeouts, resets: the connection is no longer usable
             self.close()
-            raise TransportUnavailable(f"Lost {self.settings.describe()}") from error
+            raise TransportUnavailable(
+                f"Lost {self.settings.describe()}", mid_message=True
+            ) from error
 
     def close(self) -> None:
         """Say goodbye to the server; sending again opens a new connection."""

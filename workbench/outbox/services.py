@@ -265,9 +265,10 @@ def send_due(
             session.add(message)
             session.flush()
             commit()
+            if not (stopped and message.due_at <= now):  # still due, it is counted as kept
+                counts[status] += 1
             if stopped:
-                break  # not this message's failure: it is still due, counted as kept
-            counts[status] += 1
+                break
     finally:
         transport.close()
     return SendSummary(
@@ -314,10 +315,10 @@ def _deliver(
             raise email
         transport.send(email)
     except TransportUnavailable as error:
-        # The server is down, not this message: its attempt is given back and it stays due.
         stop = describe_error(error)
-        message.attempts, message.due_at = max(message.attempts - 1, 0), now
-        message.last_error = stop[:MAX_ERROR_LENGTH]
+        _record_failure(message, stop, now, permanent=False)
+        if not error.mid_message:  # the server is down, not this message: attempt given back
+            message.attempts, message.due_at = max(message.attempts - 1, 0), now
     except Exception as error:  # one bad message must not hold up the others
         _record_failure(message, describe_error(error), now, permanent=is_permanent(error))
     else:
