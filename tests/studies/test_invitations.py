@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from tests.factories import make_consent, make_customer, make_participant, make_slot
 from tests.studies.conftest import MAILING, letters, token_in
+from workbench.auth.services import hash_token
 from workbench.customers.models import ConsentKind, ConsentRecord, ConsentSource, Customer
 from workbench.db import utcnow
 from workbench.errors import InvalidTransition, ValidationFailed
@@ -16,7 +17,6 @@ from workbench.studies.invitations import (
     InvitationUnavailable,
     accept_invitation,
     decline_invitation,
-    hash_token,
     invite_participant,
     invite_shortlisted,
     open_invitation,

@@ -13,7 +13,6 @@ are composed outside any request and each language is read as a whole.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from workbench.auth.services import hash_token
 from workbench.customers.models import ConsentKind, ConsentSource, Customer
 from workbench.customers.services import current_consents, find_customer, record_consent
 from workbench.errors import NotFound
@@ -59,10 +59,6 @@ class ConfirmationUnavailable(NotFound):
     """Unknown, expired or erased; the page must not say which."""
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def request_confirmation(
     session: Session,
     feedback: Feedback,
@@ -77,7 +73,7 @@ def request_confirmation(
     token = secrets.token_urlsafe(TOKEN_BYTES)
     confirmation = EmailConfirmation(
         feedback_id=feedback.id,
-        token_hash=_hash(token),
+        token_hash=hash_token(token),
         wants_contact=wants.get(ConsentKind.CONTACT, False),
         wants_research=wants.get(ConsentKind.RESEARCH, False),
         wants_publish=wants.get(ConsentKind.PUBLISH_QUOTE, False),
@@ -105,7 +101,7 @@ def request_confirmation(
 def open_confirmation(session: Session, token: str, *, now: datetime) -> EmailConfirmation:
     """The confirmation behind a link, while it may still be used (also once confirmed)."""
     confirmation = session.exec(
-        select(EmailConfirmation).where(EmailConfirmation.token_hash == _hash(token))
+        select(EmailConfirmation).where(EmailConfirmation.token_hash == hash_token(token))
     ).first()
     feedback = session.get(Feedback, confirmation.feedback_id) if confirmation else None
     if (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from workbench.auth.services import hash_token
 from workbench.customers.models import ConsentKind, ConsentSource, Customer
 from workbench.customers.services import record_consent
 from workbench.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, WorkbenchError
@@ -81,10 +81,6 @@ class Invitation:
     study: Study
     customer: Customer
     token: InvitationToken
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def issue_token(

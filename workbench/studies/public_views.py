@@ -6,7 +6,6 @@ link out of Referer headers and caches, and speak the participant's language.
 
 from __future__ import annotations
 
-import hashlib
 from email.utils import parseaddr
 
 from flask import (
@@ -22,6 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from workbench import SUPPORTED_LOCALES
+from workbench.auth.services import hash_token
 from workbench.db import get_session, rollback_session, utcnow
 from workbench.errors import Conflict, InvalidTransition, NotFound
 from workbench.extensions import post_limit_from_setting
@@ -47,7 +47,7 @@ blueprint = Blueprint("participation", __name__, template_folder="templates")
 def _link_key() -> str:
     # The token's hash: the limit store never holds a usable link.
     token = (request.view_args or {}).get("token", "")
-    return "link:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    return "link:" + hash_token(token)[:32]
 
 
 per_link_limit = post_limit_from_setting("LINK_RATE_LIMIT", key_func=_link_key)
