@@ -20,12 +20,41 @@ LARGE_CORPUS = 20_000
 
 
 def kmeans_for(k: int, n_texts: int, random_state: int) -> KMeans | MiniBatchKMeans:
-    """K-means for ``n_texts`` vectors: mini-batches above ``LARGE_CORPUS``."""
+    """K-means for ``n_texts`` vectors: mini-batches above ``LARGE_CORPUS``.
+
+    Mini-batch k-means starts once (scikit-learn's default): on 100,000 texts three k-means++
+    starts took 3 of its 4 seconds and gave the same NMI (0.581-0.585 against 0.569-0.585
+    over three seeds).
+    """
     if n_texts > LARGE_CORPUS:
         return MiniBatchKMeans(
-            k, random_state=random_state, batch_size=4096, n_init=3, max_no_improvement=20
+            k, random_state=random_state, batch_size=4096, n_init=1, max_no_improvement=20
         )
     return KMeans(k, random_state=random_state, n_init=3)
+
+
+def fit_on_distinct_rows(kmeans: KMeans | MiniBatchKMeans, vectors: np.ndarray):
+    """Fit ``kmeans`` on the distinct rows of ``vectors``, each weighted by how often it occurs.
+
+    Feedback repeats itself ("Bra app"), and so do its vectors; k-means with the repeats as
+    sample weights minimises the same inertia as on every row, in the time of the distinct
+    rows (57,000 of 100,000 short texts).
+
+    Returns
+    -------
+    KMeans or MiniBatchKMeans
+        ``kmeans``, fitted (its ``labels_`` are those of the distinct rows).
+    """
+    rows = np.ascontiguousarray(vectors)
+    as_bytes = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1])))
+    _, first, counts = np.unique(as_bytes.ravel(), return_index=True, return_counts=True)
+    if len(first) < kmeans.n_clusters:  # fewer distinct rows than centres: let k-means say
+        with one_blas_thread():
+            return kmeans.fit(rows)
+    order = np.sort(first)  # keep the rows' own order: the seed then picks as before
+    weights = counts[np.argsort(first)]
+    with one_blas_thread():
+        return kmeans.fit(rows[order], sample_weight=weights.astype(rows.dtype))
 
 
 def one_blas_thread():

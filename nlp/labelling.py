@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
 
 from nlp.preprocessing import function_words
-from nlp.representation import word_features
+from nlp.word_counts import WordCounts, count_words
 
 LOW_RATING = 2
 #: A phrase labels a topic when its weight is at least this share of the strongest keyword's.
@@ -70,6 +69,8 @@ def written_forms(analysis, indices: Iterable[int]) -> dict[str, Counter[str]]:
     Keys are tokens and "token token" bigrams (as the vectoriser builds them); values count the
     lower-cased written forms. A bigram counts only where its two words stood side by side in
     the text: "tog veckor" from "tog tre veckor" is no phrase anyone wrote.
+
+    ``describe_topics`` gets the same from ``nlp.word_counts``, counted once for all groups.
     """
     forms: dict[str, Counter[str]] = {}
     for index in indices:
@@ -84,31 +85,37 @@ def written_forms(analysis, indices: Iterable[int]) -> dict[str, Counter[str]]:
     return forms
 
 
-def detected_names(analysis) -> frozenset[str]:
-    """Words that look like names: written capitalised in the middle of a sentence, and never
-    in lower case ("Charles", "Thomson"; not "BankID" or a capitalised first word)."""
-    capitalised: Counter[str] = Counter()
-    lower: set[str] = set()
-    for words, flags in zip(analysis.written, analysis.capitalised, strict=True):
-        for word, flag in zip(words, flags, strict=True):
-            if flag:
-                capitalised[word.lower()] += 1
-            elif word == word.lower():
-                lower.add(word)
-    return frozenset(word for word in capitalised if word not in lower)
+def main_language_groups(
+    languages: Sequence[str], group_of_text: np.ndarray, n_groups: int
+) -> np.ndarray:
+    """``group_of_text``, with -1 for the texts not in the language most of their group's texts
+    are in: a topic of Swedish and English texts is labelled in the language of most of its
+    customers (of equally common languages, the last by name)."""
+    names = sorted(set(languages))
+    code_of = {name: code for code, name in enumerate(names)}
+    codes = np.array([code_of[language] for language in languages], dtype=np.intp)
+    inside = group_of_text >= 0
+    tally = np.zeros((n_groups, len(names)), dtype=np.intp)
+    np.add.at(tally, (group_of_text[inside], codes[inside]), 1)
+    main = len(names) - 1 - np.argmax(tally[:, ::-1], axis=1)  # argmax takes the first best
+    return np.where(inside & (codes == main[group_of_text]), group_of_text, -1)
 
 
-def in_main_language(analysis, inside: np.ndarray) -> np.ndarray:
-    """The texts of ``inside`` written in the language most of them are in: a topic of Swedish
-    and English texts is labelled in the language of most of its customers."""
-    languages = Counter(analysis.languages[i] for i in inside)
-    main = max(languages, key=lambda language: (languages[language], language))
-    return np.array([i for i in inside if analysis.languages[i] == main])
+def ranked_features(
+    weights: sp.csr_matrix, row: int, vocabulary: np.ndarray
+) -> Iterator[tuple[str, float]]:
+    """The features of ``weights``'s row with a weight, strongest first (then by vocabulary
+    order), each with its weight rounded to four places."""
+    weights_row = weights[row]
+    positive = weights_row.data > 0
+    columns, values = weights_row.indices[positive], weights_row.data[positive]
+    for i in np.lexsort((columns, -values)):
+        yield str(vocabulary[columns[i]]), round(float(values[i]), 4)
 
 
 def readable_keywords(
     ranked: Iterable[tuple[str, float]],
-    forms: dict[str, Counter[str]],
+    forms: Mapping[str, Counter[str]],
     exclude: frozenset[str] = frozenset(),
     limit: int = 10,
 ) -> tuple[tuple[str, float], ...]:
@@ -209,6 +216,7 @@ def describe_topics(
     exclude_words: Iterable[str] = (),
     n_keywords: int = 10,
     n_representative: int = 3,
+    counts: WordCounts | None = None,
 ) -> list[tuple[int, dict]]:
     """Keywords, a unique label, size, representative texts and ratings of each cluster.
 
@@ -222,6 +230,9 @@ def describe_topics(
         Each text's similarity to its cluster's centre (representatives are the closest).
     ratings : sequence of float or None, or None
         Ratings to summarise per cluster.
+    counts : nlp.word_counts.WordCounts or None
+        ``count_words(analysis)``, when the caller has it already (topics and themes of one
+        fit share it); counted here otherwise.
 
     Returns
     -------
@@ -229,26 +240,20 @@ def describe_topics(
         For each cluster with texts: its number and the ``Topic`` fields ``label``,
         ``keywords``, ``size``, ``representative``, ``mean_rating`` and ``low_rating_share``.
     """
-    counter = CountVectorizer(analyzer=word_features)
-    counts = counter.fit_transform(analysis.tokens)
-    vocabulary = counter.get_feature_names_out()
-    members = sp.csr_matrix(
-        (np.ones(len(clusters)), (clusters, np.arange(len(clusters)))),
-        shape=(n_clusters, len(clusters)),
-    )
-    weights = ctfidf(members @ counts)
+    words = count_words(analysis) if counts is None else counts
+    weights = ctfidf(words.per_group(clusters, n_clusters))  # unclear texts weigh in too
     exclude = frozenset(word.lower() for name in exclude_words for word in name.split())
-    exclude |= detected_names(analysis)
+    exclude |= words.names
+    clear = np.where(unclear, -1, clusters)
+    labelled_by = main_language_groups(analysis.languages, clear, n_clusters)
+    forms = words.written_forms(labelled_by, n_clusters)
     found = []
     for cluster in range(n_clusters):
-        inside = np.where((clusters == cluster) & ~unclear)[0]
+        inside = np.flatnonzero(clear == cluster)
         if len(inside) == 0:
             continue
-        row = weights.getrow(cluster).toarray().ravel()
-        order = np.argsort(-row, kind="stable")
-        ranked = ((str(vocabulary[i]), round(float(row[i]), 4)) for i in order if row[i] > 0)
-        forms = written_forms(analysis, in_main_language(analysis, inside))
-        keywords = readable_keywords(ranked, forms, exclude, n_keywords)
+        ranked = ranked_features(weights, cluster, words.vocabulary)
+        keywords = readable_keywords(ranked, forms[cluster], exclude, n_keywords)
         closest = inside[np.argsort(-similarity[inside], kind="stable")[:n_representative]]
         found.append((cluster, inside, keywords, closest))
     labels = unique_labels(

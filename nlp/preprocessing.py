@@ -2,8 +2,9 @@
 
 Nothing is downloaded: the tokenizers come with spaCy and the lemma tables with
 spacy-lookups-data. Each text is processed in its own language (Swedish, English, or the
-multilingual tokenizer for anything else). Tokens are lower-cased before the lemma lookup, and
-each distinct word form is looked up once per language.
+multilingual tokenizer for anything else). Tokens are lower-cased before the lemma lookup; each
+distinct word form is looked up once per language and process, and each distinct text is
+tokenised once per call (feedback repeats itself).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from functools import lru_cache
 
 import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.lookups import load_lookups
+from spacy.util import get_lang_class
 
 from nlp.language import detect_language
 
@@ -44,6 +47,8 @@ def has_words(tokens: list[str]) -> bool:
 
 
 _NUMBER = re.compile(r"^[+-]?[\d.,:/\s-]*\d[\d.,:/-]*(?:st|kr|sek|%|x)?$", re.IGNORECASE)
+#: What ends a sentence, so that the capitalised word after it is no name.
+SENTENCE_ENDS = frozenset({".", "!", "?", "…", ":", "\n"})
 #: Sample size for deciding whether a corpus is in one language.
 LANGUAGE_SAMPLE = 200
 
@@ -63,8 +68,15 @@ def _lemma_table(language: str):
 
 
 @lru_cache(maxsize=8)
+def _language_data(language: str) -> type:
+    """A language's defaults (stop words), without building its pipeline: a Swedish stop word
+    list should not cost a Swedish tokenizer when every text is in English."""
+    return get_lang_class(language if language in PIPELINE_LANGUAGES else "xx").Defaults
+
+
+@lru_cache(maxsize=8)
 def _stop_words(language: str) -> frozenset[str]:
-    return frozenset(pipeline(language).Defaults.stop_words) - NEGATIONS
+    return frozenset(_language_data(language).stop_words) - NEGATIONS
 
 
 #: Greetings, fillers and the copula spaCy's Swedish list lacks ("är"): they say nothing of
@@ -79,10 +91,7 @@ def function_words() -> frozenset[str]:
     """Words that never label a topic on their own: Swedish and English stop words, fillers
     and negations ("inte", "not"; they belong in phrases such as "funkar inte")."""
     return frozenset(
-        pipeline("sv").Defaults.stop_words
-        | pipeline("en").Defaults.stop_words
-        | NEGATIONS
-        | FILLER_WORDS
+        _language_data("sv").stop_words | _language_data("en").stop_words | NEGATIONS | FILLER_WORDS
     )
 
 
@@ -90,26 +99,46 @@ def _is_emoji(text: str) -> bool:
     return all(unicodedata.category(character) in {"So", "Sk"} for character in text)
 
 
-class _Normaliser:
-    """Maps a token to its normalised form for one language, remembering each form seen."""
+class _Lexicon:
+    """What each word form of one language comes to, remembered for the process.
+
+    A form is looked up by its spaCy ORTH id, so a doc is analysed from ``Doc.to_array``
+    without making a ``Token`` per word: most of the time analysing texts went into those.
+    """
 
     def __init__(self, language: str, lemmatize: bool, remove_stop_words: bool) -> None:
         self.lemmas = _lemma_table(language) if lemmatize else {}
         self.stop_words = _stop_words(language) if remove_stop_words else frozenset()
-        self.cache: dict[str, str | None] = {}
+        #: ORTH id -> (normalised form or None, text, capitalised, ends a sentence).
+        self.entries: dict[int, tuple[str | None, str, bool, bool]] = {}
 
-    def __call__(self, token) -> str | None:
-        if token.like_url:
-            return URL_TOKEN
-        if token.like_email:
-            return EMAIL_TOKEN
-        text = token.text
-        cached = self.cache.get(text, "")
-        if cached != "":
-            return cached
-        result = self._normalise(text)
-        self.cache[text] = result
-        return result
+    def analyse(self, doc) -> tuple[list[str], list[str], list[int], list[bool]]:
+        """The kept tokens of ``doc``: normalised, as written, positions, capitalised."""
+        entries, vocab = self.entries, doc.vocab
+        orths = doc.to_array(ORTH).tolist()
+        found = [entries.get(orth) or self._entry(vocab[orth]) for orth in orths]
+        tokens, written, positions, capitalised = [], [], [], []
+        for position, (form, text, capital, _) in enumerate(found):
+            if form:
+                tokens.append(form)
+                written.append(text)
+                positions.append(position)
+                # A capitalised word mid-sentence: not first, and not after a sentence's end.
+                capitalised.append(capital and position > 0 and not found[position - 1][3])
+        return tokens, written, positions, capitalised
+
+    def _entry(self, lexeme) -> tuple[str | None, str, bool, bool]:
+        text = lexeme.orth_
+        if lexeme.like_url:
+            form = URL_TOKEN
+        elif lexeme.like_email:
+            form = EMAIL_TOKEN
+        else:
+            form = self._normalise(text)
+        capital = text[:1].isupper() and text[1:].islower()
+        entry = (form, text, capital, text.strip() in SENTENCE_ENDS)
+        self.entries[lexeme.orth] = entry
+        return entry
 
     def _normalise(self, text: str) -> str | None:
         lower = text.lower()
@@ -126,6 +155,11 @@ class _Normaliser:
         lemma = self.lemmas.get(lower, lower)
         # The English table turns "second" into "2"; a word should stay a word.
         return lemma if any(character.isalpha() for character in lemma) else lower
+
+
+@lru_cache(maxsize=16)
+def _lexicon(language: str, lemmatize: bool, remove_stop_words: bool) -> _Lexicon:
+    return _Lexicon(language, lemmatize, remove_stop_words)
 
 
 @dataclass(frozen=True)
@@ -146,6 +180,9 @@ class Analysis:
     capitalised : list of list of bool
         Whether each token was written capitalised ("Charles", not "BankID" or "ID") where a
         sentence does not start: how names show themselves.
+
+    A text that occurs more than once (in one language) is analysed once, and its occurrences
+    share these lists: read them, never change them.
     """
 
     tokens: list[list[str]]
@@ -192,7 +229,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
 
     def transform(self, texts: Sequence[str]) -> list[list[str]]:
         """Return each text as its list of normalised tokens."""
-        return self.analyse(texts).tokens
+        return [list(tokens) for tokens in self.analyse(texts).tokens]  # lists of their own
 
     def analyse(self, texts: Sequence[str]) -> Analysis:
         """Tokens, the words as written (parallel to the tokens) and each text's language."""
@@ -200,34 +237,25 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         if language == "mixed":
             # Short texts are easily misjudged; the corpus's main language breaks ties.
             hint = getattr(self, "main_language_", None)
-            languages = [text_language(text, hint) for text in texts]
+            # Feedback repeats itself ("Bra service"): each distinct text is judged once.
+            detected = {text: text_language(text, hint) for text in dict.fromkeys(texts)}
+            languages = [detected[text] for text in texts]
         else:
             languages = [language] * len(texts)
-        tokens: list[list[str]] = [[] for _ in texts]
-        written: list[list[str]] = [[] for _ in texts]
-        places: list[list[int]] = [[] for _ in texts]
-        capitalised: list[list[bool]] = [[] for _ in texts]
+        # (tokens, written, positions, capitalised) of each text, filled in language by language
+        analysed: list[tuple] = [()] * len(texts)
         for group in sorted(set(languages)):
             members = [i for i, lang in enumerate(languages) if lang == group]
-            normalise = _Normaliser(group, self.lemmatize, self.remove_stop_words)
-            docs = pipeline(group).tokenizer.pipe(texts[i] for i in members)
-            for member, doc in zip(members, docs, strict=True):
-                kept = [(form, token) for token in doc if (form := normalise(token))]
-                tokens[member] = [form for form, _ in kept]
-                written[member] = [token.text for _, token in kept]
-                places[member] = [token.i for _, token in kept]
-                capitalised[member] = [_capitalised_mid_sentence(token) for _, token in kept]
+            lexicon = _lexicon(group, self.lemmatize, self.remove_stop_words)
+            distinct = list(dict.fromkeys(texts[i] for i in members))
+            docs = pipeline(group).tokenizer.pipe(distinct)
+            of_text = {text: lexicon.analyse(doc) for text, doc in zip(distinct, docs, strict=True)}
+            for member in members:
+                analysed[member] = of_text[texts[member]]
+        tokens, written, places, capitalised = (
+            [found[field] for found in analysed] for field in range(4)
+        )
         return Analysis(tokens, written, places, languages, capitalised)
-
-
-SENTENCE_ENDS = frozenset({".", "!", "?", "…", ":", "\n"})
-
-
-def _capitalised_mid_sentence(token) -> bool:
-    text = token.text
-    if not (text[:1].isupper() and text[1:].islower()) or token.i == 0:
-        return False
-    return token.doc[token.i - 1].text.strip() not in SENTENCE_ENDS
 
 
 def text_language(text: str, hint: str | None = None) -> str:

