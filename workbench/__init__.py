@@ -122,11 +122,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     csrf.exempt(api_blueprint)
 
-    from workbench.feedback.intake import on_feedback_stored
+    from workbench.feedback.intake import feedback_stored
     from workbench.topics.arrivals import after_feedback_stored
 
     # New feedback from any channel gets a topic from the current run as it arrives.
-    on_feedback_stored(after_feedback_stored)
+    feedback_stored.register(after_feedback_stored)
+
+    from workbench.jobs.runner import register_job
+
+    # Imported when a run starts: the topic engine's imports cost seconds.
+    register_job("topic_run", "workbench.topics.runs:execute_topic_run")
+
+    from workbench.issues.services import issue_status_changed
+    from workbench.transparency.followups import on_issue_status_changed
+
+    # A published issue's new status shows on the public page; "done" sends the follow-ups.
+    issue_status_changed.register(on_issue_status_changed)
 
     from workbench.auth.access import install_login_loader, install_session_expiry
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel
 
 if TYPE_CHECKING:
@@ -138,6 +139,32 @@ class Database:
         finally:
             session.close()
             sqlite_write_intent.reset(intent)
+
+
+def after_commit(session: Session, action: Callable[[], object]) -> None:
+    """Run ``action`` once ``session``'s transaction has committed; forget it on rollback.
+
+    For what must not happen before the data is there for everyone: bumping a page cache
+    (a reader in between would cache the old data for the cache's lifetime), starting a job.
+    An action must not use the session (its transaction is over) and runs once however often
+    it is registered. One registered inside a savepoint that rolls back still runs at the
+    outer commit: actions are the kind of thing that is harmless then (a cache bump).
+    """
+    pending = session.info.setdefault("after_commit", [])
+    if action not in pending:
+        pending.append(action)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _run_after_commit(session: OrmSession) -> None:
+    for action in session.info.pop("after_commit", []):
+        action()
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_after_rollback(session: OrmSession, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction: its work is gone
+        session.info.pop("after_commit", None)
 
 
 def _lower(value: str | None) -> str | None:

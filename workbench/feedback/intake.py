@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,6 +18,7 @@ from workbench.customers.models import Customer
 from workbench.db import utcnow
 from workbench.errors import ValidationFailed
 from workbench.feedback.models import Channel, Feedback, JourneyStage, Polarity, PolaritySource
+from workbench.hooks import Hook
 from workbench.importing import RowError, parse_date
 
 MAX_TEXT_LENGTH = 20_000
@@ -219,24 +220,15 @@ def store_feedback(
     return stored
 
 
-FeedbackStoredHook = Callable[[Session, list[int]], object]
-_stored_hooks: list[FeedbackStoredHook] = []
-
-
-def on_feedback_stored(hook: FeedbackStoredHook) -> None:
-    """Have ``hook(session, ids)`` called whenever new feedback is stored (any channel).
-
-    Features that build on feedback (topics) register here, so that feedback never imports
-    them; a hook must not fail the caller's work.
-    """
-    if hook not in _stored_hooks:
-        _stored_hooks.append(hook)
+#: Fired with (session, ids of the new feedback) whenever new feedback is stored, whatever the
+#: channel. Features that build on feedback (topics) register, so that feedback never imports
+#: them.
+feedback_stored: Hook[object] = Hook("feedback stored")
 
 
 def notify_feedback_stored(session: Session, feedback_ids: list[int]) -> None:
     if feedback_ids:
-        for hook in _stored_hooks:
-            hook(session, feedback_ids)
+        feedback_stored(session, feedback_ids)
 
 
 def _store_once(

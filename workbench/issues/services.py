@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from workbench.auth.models import StaffUser
 from workbench.errors import Conflict, NotFound, ValidationFailed
+from workbench.hooks import Hook
 from workbench.issues.lifecycle import CLOSED_STATUSES, STATUS_LABELS, next_issue_status
 
 # The list lives in its own module; importing it here keeps one API for views and others.
@@ -41,6 +42,11 @@ class LinkedObservation:
     study_id: int
     study_title: str
     task_description: str | None
+
+
+#: Fired with (session, issue, now=...) after an issue's status changed, in the same transaction:
+#: the transparency page and its follow-up letters react to it (they build on the issue log).
+issue_status_changed: Hook[object] = Hook("issue status changed")
 
 
 def _record(
@@ -160,10 +166,7 @@ def change_issue_status(
     detail = f"{STATUS_LABELS[before]} → {STATUS_LABELS[target]}"
     _record(session, issue, "status", detail, actor_id=actor_id, now=now)
     session.flush()
-    # Imported here: the transparency page reads the issue log, not the other way round.
-    from workbench.transparency.followups import on_issue_status_changed
-
-    on_issue_status_changed(session, issue, now=now)
+    issue_status_changed(session, issue, now=now)
     return issue
 
 

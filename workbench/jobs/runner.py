@@ -28,11 +28,10 @@ log = logging.getLogger(__name__)
 #: the job before and marks it succeeded or failed after.
 JobFunction = Callable[[Database, int], None]
 
-#: Job kinds and their functions, as "module:function", imported only when a job runs (jobs
-#: sit below the features that use them).
-JOB_FUNCTIONS: dict[str, str | JobFunction] = {
-    "topic_run": "workbench.topics.runs:execute_topic_run",
-}
+#: Job kinds and their functions (a callable, or "module:function" imported when a job runs).
+#: Jobs sit below the features that use them: each feature registers its kinds when the app is
+#: built (``register_job``), so this table starts empty.
+JOB_FUNCTIONS: dict[str, str | JobFunction] = {}
 #: The app setting that picks the dispatcher: "thread" (default) or "inline".
 DISPATCHER_SETTING = "JOB_DISPATCHER"
 

@@ -17,7 +17,6 @@ from workbench.errors import WorkbenchError
 from workbench.issues.lifecycle import STATUS_LABELS
 from workbench.issues.services import get_issue
 from workbench.transparency import publication
-from workbench.transparency.projections import publication_changed
 
 blueprint = Blueprint("publication", __name__, template_folder="templates")
 
@@ -55,7 +54,6 @@ def _change(issue_id: int, action: Callable[..., str]):
         rollback_session()
         flash(error.message, "error")
         return redirect(back)
-    publication_changed()  # again after the commit, so this worker never caches the old data
     flash(message, "success")
     return redirect(back)
 
@@ -83,7 +81,6 @@ def edit(issue_id: int):
             rollback_session()
             form.published.errors = [*form.published.errors, error.message]
         else:
-            publication_changed()
             if (issue.public_title, issue.public_answer) != (
                 " ".join(typed[0].split()),
                 typed[1].strip(),

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from nlp import redact
 from workbench.customers.models import ConsentKind, ConsentRecord, Customer
+from workbench.db import after_commit
 from workbench.feedback.models import Feedback, is_complaint
 from workbench.issues.links import linked_feedback_ids
 from workbench.issues.models import Issue, IssueStatus
@@ -179,5 +180,5 @@ def on_issue_status_changed(session: Session, issue: Issue, *, now: datetime) ->
     if not issue.published:
         return 0
     issue.public_updated_at = now
-    publication_changed()
+    after_commit(session, publication_changed)
     return queue_followups(session, issue, now=now)

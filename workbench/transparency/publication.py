@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from nlp import redact
 from workbench.customers.services import register_names
+from workbench.db import after_commit
 from workbench.errors import Conflict, NotFound, ValidationFailed
 from workbench.feedback.models import Feedback
 from workbench.issues.links import linked_feedback_ids
@@ -99,7 +100,7 @@ def update_publication(
     issue.published = published
     _record(session, issue, "publication", "; ".join(changes), actor_id=actor_id, now=now)
     session.flush()
-    publication_changed()
+    after_commit(session, publication_changed)
     return issue
 
 
@@ -208,7 +209,7 @@ def approve_quote(
         issue.public_updated_at = now
     _record(session, issue, "quote approved", f"quote #{quote.id}", actor_id=actor_id, now=now)
     session.flush()
-    publication_changed()
+    after_commit(session, publication_changed)
     return quote
 
 
@@ -221,4 +222,4 @@ def remove_quote(
     session.delete(quote)
     _record(session, issue, "quote removed", detail, actor_id=actor_id, now=now)
     session.flush()
-    publication_changed()
+    after_commit(session, publication_changed)
