@@ -8,7 +8,7 @@ PORT ?= 5000
 WORKERS ?= 2
 SECRET_FILE := instance/secret_key
 
-.PHONY: install install-semantic run test test-postgres lint format bench translations clean
+.PHONY: install install-semantic run test test-postgres lint format bench translations screenshot clean
 
 install: $(STAMP)
 
@@ -60,6 +60,10 @@ translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o workbench/translations/messages.pot .
 	$(BIN)/pybabel update -i workbench/translations/messages.pot -d workbench/translations
 	$(BIN)/pybabel compile -d workbench/translations
+
+# The README's picture: the demo's topic browser, taken with Playwright and the system Chromium.
+screenshot: install
+	$(BIN)/python docs/screenshot.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
