@@ -75,8 +75,8 @@ EXPECTED_ROLES: dict[str, frozenset[Role]] = {
     "customers.index": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
     "customers.profile": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
     "customers.import_page": frozenset({ADMIN, RESEARCHER}),
-    "customers.export": frozenset({ADMIN, RESEARCHER}),
-    "customers.erase": frozenset({ADMIN, RESEARCHER}),
+    "privacy.export": frozenset({ADMIN, RESEARCHER}),
+    "privacy.erase": frozenset({ADMIN, RESEARCHER}),
     "customers.change_consent": frozenset({ADMIN, RESEARCHER}),
     "outbox.index": frozenset({ADMIN, RESEARCHER}),
     "outbox.detail": frozenset({ADMIN, RESEARCHER}),
@@ -247,7 +247,7 @@ def is_login_redirect(response, path: str) -> bool:
 
 def test_there_are_staff_urls_to_check():
     endpoints = {rule.endpoint for rule in STAFF_RULES}
-    assert {"feedback.inbox", "customers.erase", "auth.tokens"} <= endpoints
+    assert {"feedback.inbox", "privacy.erase", "auth.tokens"} <= endpoints
     assert not endpoints & {"auth.login", "health.healthz", "api.list_feedback"}
 
 

@@ -90,6 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from workbench.health import blueprint as health_blueprint
     from workbench.issues.views import blueprint as issues_blueprint
     from workbench.outbox.views import blueprint as outbox_blueprint
+    from workbench.privacy.views import blueprint as privacy_blueprint
     from workbench.studies.public_views import blueprint as participation_blueprint
     from workbench.studies.recruitment_views import blueprint as recruiting_blueprint
     from workbench.studies.report_views import blueprint as reports_blueprint
@@ -118,6 +119,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         publication_blueprint,
         transparency_blueprint,
         participation_blueprint,
+        privacy_blueprint,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_blueprint)
@@ -132,6 +134,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # Imported when a run starts: the topic engine's imports cost seconds.
     register_job("topic_run", "workbench.topics.runs:execute_topic_run")
+
+    from workbench.customers.engagement import engagement_sources
+    from workbench.customers.panels import profile_page
+    from workbench.feedback.engagement import feedback_engagement
+    from workbench.feedback.views import customer_feedback_panel
+    from workbench.privacy.views import profile_panel as privacy_panel
+    from workbench.studies.engagement import study_engagement
+
+    # Loyalty counts feedback given and sessions completed; the profile shows the customer's
+    # feedback and, to those who may use them, the GDPR export and erasure.
+    engagement_sources.register(feedback_engagement)
+    engagement_sources.register(study_engagement)
+    profile_page.register(customer_feedback_panel)
+    profile_page.register(privacy_panel)
 
     from workbench.issues.services import issue_status_changed
     from workbench.transparency.followups import on_issue_status_changed

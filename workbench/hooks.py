@@ -10,7 +10,8 @@ that fires it, and the higher feature registers a receiver when the app is built
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 Result = TypeVar("Result")
 
@@ -42,3 +43,19 @@ class Hook(Generic[Result]):
 
     def __repr__(self) -> str:
         return f"Hook({self.name!r}, {len(self._receivers)} receivers)"
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section a higher feature adds to a lower feature's page (say the customer profile's
+    feedback, or its GDPR section): a template of the higher feature and what it needs."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    #: Panels are shown by this number, lowest first.
+    order: int = 0
+
+
+def panels(hook: Hook[Panel | None], *args, **kwargs) -> list[Panel]:
+    """The panels the receivers of ``hook`` give (None: nothing to show), in order."""
+    return sorted((panel for panel in hook(*args, **kwargs) if panel), key=lambda p: p.order)

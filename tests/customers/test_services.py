@@ -25,19 +25,19 @@ from workbench.customers.models import (
     ErasureLog,
 )
 from workbench.customers.services import (
-    ERASED_TEXT,
     CustomerFilters,
     current_consents,
     customer_profile,
     customers_with_consent,
-    erase_customer,
-    export_customer,
     record_consent,
     search_customers,
 )
 from workbench.db import utcnow
 from workbench.errors import NotFound
+from workbench.feedback.engagement import customer_feedback
 from workbench.feedback.models import Feedback
+from workbench.feedback.privacy import ERASED_TEXT
+from workbench.privacy.services import erase_customer, export_customer
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -358,7 +358,7 @@ def test_customer_profile(session):
 
     profile = customer_profile(session, customer.id, now=utcnow())
     assert profile.row.customer.id == customer.id
-    assert [item.id for item in profile.feedback] == [new.id, old.id]
+    assert [item.id for item in customer_feedback(session, customer)] == [new.id, old.id]
     assert [(r.given, r.wording_version) for r in profile.consent_history] == [
         (False, "withdraw-v2"),
         (True, "test-v1"),

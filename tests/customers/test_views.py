@@ -18,9 +18,9 @@ from workbench.customers.models import (
     Customer,
     ErasureLog,
 )
-from workbench.customers.services import ERASED_TEXT
 from workbench.db import utcnow
 from workbench.feedback.models import Feedback
+from workbench.feedback.privacy import ERASED_TEXT
 
 NAMES = ("Nora Ny", "Rolf Regular", "Lisa Lojal", "Carl Champion")
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 from tests.factories import make_slot
 from tests.studies.conftest import MAILING, letters, token_in
 from workbench.customers.models import Customer
-from workbench.customers.services import erase_customer, export_customer
+from workbench.privacy.services import erase_customer, export_customer
 from workbench.db import utcnow
 from workbench.outbox.models import OutboxAttachment, OutboxMessage
 from workbench.studies.invitations import accept_invitation, invite_participant, open_invitation

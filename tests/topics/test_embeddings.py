@@ -10,9 +10,9 @@ from nlp import multilingual
 from tests.factories import make_customer, make_feedback
 from tests.nlp.test_multilingual import TEXTS
 from tests.topics.test_runs import run_topics
-from workbench.customers.services import erase_customer
 from workbench.db import get_database
 from workbench.jobs.models import JobStatus
+from workbench.privacy.services import erase_customer
 from workbench.topics.arrivals import after_feedback_stored
 from workbench.topics.embeddings import text_hash
 from workbench.topics.models import FeedbackEmbedding, FeedbackTopic

@@ -10,9 +10,9 @@ from sqlmodel import select
 from tests.factories import make_customer, make_feedback, make_issue
 from tests.transparency.conftest import link, publish
 from workbench.auth.models import Role
-from workbench.customers.services import erase_customer
 from workbench.db import utcnow
 from workbench.issues.models import IssueStatus, PublicQuote
+from workbench.privacy.services import erase_customer
 from workbench.transparency import publication
 from workbench.transparency.projections import publication_changed
 

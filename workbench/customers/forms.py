@@ -66,7 +66,3 @@ class ConsentChangeForm(FlaskForm):
     wording_version = StringField(
         "Wording version shown", validators=[DataRequired(), Length(max=50)]
     )
-
-
-class EraseForm(FlaskForm):
-    confirm = StringField('Type "ERASE" to confirm', validators=[DataRequired()])

@@ -1,14 +1,14 @@
-"""The customer register: look-ups, listing with filters, consents, export and erasure."""
+"""The customer register: look-ups, listing with filters, loyalty and consents."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from workbench.customers.engagement import engagement_of
 from workbench.customers.loyalty import (
     LoyaltyScore,
     LoyaltyTier,
@@ -21,14 +21,10 @@ from workbench.customers.models import (
     ConsentRecord,
     ConsentSource,
     Customer,
-    ErasureLog,
 )
 from workbench.db import contains_pattern, utcnow
 from workbench.errors import NotFound
-from workbench.feedback.models import Feedback
 from workbench.paging import Page, clamp_page
-
-ERASED_TEXT = "[erased at the customer's request]"
 
 
 @dataclass(frozen=True)
@@ -132,45 +128,13 @@ def customers_with_consent(kind: ConsentKind) -> sa.Select:
     return sa.select(ranked.c.customer_id).where(ranked.c.position == 1, ranked.c.given.is_(True))
 
 
-def engagement_counts(session: Session, customer_ids: list[int]) -> dict[int, list[int]]:
-    """Per customer, the ratings of their feedback (one entry per item, None when unrated)."""
-    ratings: dict[int, list[int]] = {cid: [] for cid in customer_ids}
-    if not customer_ids:
-        return ratings
-    query = sa.select(Feedback.customer_id, Feedback.rating).where(
-        Feedback.customer_id.in_(customer_ids)
-    )
-    for customer_id, rating in session.execute(query):
-        ratings[customer_id].append(rating)
-    return ratings
-
-
-def sessions_taken_part_in(session: Session, customer_ids: list[int]) -> dict[int, int]:
-    """Per customer, how many user-test sessions they completed (loyalty's engagement part)."""
-    from workbench.studies.models import ParticipantStatus, StudyParticipant
-
-    counts = dict.fromkeys(customer_ids, 0)
-    if not customer_ids:
-        return counts
-    query = (
-        sa.select(StudyParticipant.customer_id, sa.func.count())
-        .where(StudyParticipant.customer_id.in_(customer_ids))
-        .where(StudyParticipant.status == ParticipantStatus.COMPLETED)
-        .group_by(StudyParticipant.customer_id)
-    )
-    for customer_id, count in session.execute(query):
-        counts[customer_id] = count
-    return counts
-
-
 def build_rows(session: Session, customers: list[Customer], now: datetime) -> list[CustomerRow]:
     ids = [customer.id for customer in customers]
-    feedback_ratings = engagement_counts(session, ids)
-    sessions_taken = sessions_taken_part_in(session, ids)
+    engagement = engagement_of(session, ids)
     consents = current_consents(session, ids)
     rows = []
     for customer in customers:
-        given = feedback_ratings[customer.id]
+        taken_part = engagement[customer.id]
         rows.append(
             CustomerRow(
                 customer=customer,
@@ -178,10 +142,10 @@ def build_rows(session: Session, customers: list[Customer], now: datetime) -> li
                     first_purchase_at=customer.first_purchase_at,
                     last_purchase_at=customer.last_purchase_at,
                     orders_count=customer.orders_count,
-                    engagement_count=len(given) + sessions_taken[customer.id],
+                    engagement_count=taken_part.count,
                     now=now,
                 ),
-                satisfaction=satisfaction([r for r in given if r is not None]),
+                satisfaction=satisfaction(list(taken_part.ratings)),
                 consents=consents[customer.id],
             )
         )
@@ -242,15 +206,6 @@ def list_segments(session: Session) -> list[str]:
 class CustomerProfile:
     row: CustomerRow
     consent_history: list[ConsentRecord]
-    feedback: list[Feedback]
-
-
-def feedback_of(customer: Customer) -> sa.ColumnElement[bool]:
-    """Their feedback: linked to them, or sent with their e-mail before they were linked."""
-    theirs = Feedback.customer_id == customer.id
-    if customer.email:
-        theirs = sa.or_(theirs, sa.func.lower(Feedback.email) == customer.email)
-    return theirs
 
 
 def customer_profile(session: Session, customer_id: int, *, now: datetime) -> CustomerProfile:
@@ -262,120 +217,7 @@ def customer_profile(session: Session, customer_id: int, *, now: datetime) -> Cu
             .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())
         )
     )
-    feedback = list(
-        session.exec(
-            select(Feedback).where(feedback_of(customer)).order_by(Feedback.created_at.desc())
-        )
-    )
-    return CustomerProfile(
-        row=build_rows(session, [customer], now)[0], consent_history=history, feedback=feedback
-    )
-
-
-def export_customer(session: Session, customer_id: int, *, now: datetime) -> dict[str, Any]:
-    """Everything the register holds about one customer, as JSON-ready data (GDPR art. 15)."""
-    profile = customer_profile(session, customer_id, now=now)
-    customer = profile.row.customer
-    return {
-        "exported_at": now.isoformat(),
-        "customer": customer.model_dump(mode="json"),
-        "loyalty": {
-            "score": profile.row.loyalty.score,
-            "tier": profile.row.loyalty.tier.value,
-        },
-        "consents": [record.model_dump(mode="json") for record in profile.consent_history],
-        "feedback": [item.model_dump(mode="json") for item in profile.feedback],
-        **research_records(session, customer_id),
-    }
-
-
-def research_records(session: Session, customer_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Study places, bookings and e-mail held about a customer, for the export."""
-    # Imported here: studies and the outbox build on the register, not the other way round.
-    from workbench.outbox.models import OutboxMessage
-    from workbench.studies.models import Booking, SessionSlot, Study, StudyParticipant
-
-    places = session.execute(
-        sa.select(StudyParticipant, Study.title)
-        .join(Study, Study.id == StudyParticipant.study_id)
-        .where(StudyParticipant.customer_id == customer_id)
-        .order_by(StudyParticipant.id)
-    ).all()
-    studies = []
-    for place, title in places:
-        bookings = session.execute(
-            sa.select(Booking, SessionSlot.starts_at)
-            .join(SessionSlot, SessionSlot.id == Booking.slot_id)
-            .where(Booking.participant_id == place.id)
-            .order_by(Booking.id)
-        ).all()
-        studies.append(
-            {
-                "study": title,
-                "status": place.status.value,
-                "reason": place.reason,
-                "invited_at": place.invited_at.isoformat() if place.invited_at else None,
-                "responded_at": place.responded_at.isoformat() if place.responded_at else None,
-                "bookings": [
-                    {
-                        "starts_at": starts_at.isoformat(),
-                        "booked_at": booking.booked_at.isoformat(),
-                        "cancelled_at": booking.cancelled_at.isoformat()
-                        if booking.cancelled_at
-                        else None,
-                    }
-                    for booking, starts_at in bookings
-                ],
-            }
-        )
-    messages = session.exec(
-        select(OutboxMessage)
-        .where(OutboxMessage.customer_id == customer_id)
-        .order_by(OutboxMessage.id)
-    ).all()
-    return {
-        "studies": studies,
-        "messages": [
-            message.model_dump(
-                mode="json", include={"kind", "subject", "body_text", "status", "created_at"}
-            )
-            for message in messages
-        ],
-    }
-
-
-def erase_customer(session: Session, customer_id: int, *, erased_by_id: int | None) -> ErasureLog:
-    """Erase a customer (GDPR art. 17): personal data deleted, feedback text anonymised.
-
-    Ratings stay, detached from the person, so that aggregate figures do not change.
-    """
-    customer = get_customer(session, customer_id)
-    from workbench.issues.models import PublicQuote
-
-    # A published quote is the customer's words: it goes, even redacted and approved.
-    session.execute(
-        sa.delete(PublicQuote).where(
-            PublicQuote.feedback_id.in_(sa.select(Feedback.id).where(feedback_of(customer)))
-        )
-    )
-    feedback_rows = session.execute(
-        sa.update(Feedback)
-        .where(feedback_of(customer))
-        .values(text=ERASED_TEXT, email=None, customer_id=None, erased=True, consent_publish=False)
-    ).rowcount
-    consents_deleted = session.execute(
-        sa.delete(ConsentRecord).where(ConsentRecord.customer_id == customer_id)
-    ).rowcount
-    log = ErasureLog(
-        customer_id=customer_id,
-        erased_by_id=erased_by_id,
-        feedback_anonymised=feedback_rows,
-        consents_deleted=consents_deleted,
-    )
-    session.add(log)
-    session.delete(customer)
-    session.flush()
-    return log
+    return CustomerProfile(row=build_rows(session, [customer], now)[0], consent_history=history)
 
 
 def register_names(session: Session) -> list[str]:

@@ -1,12 +1,9 @@
-"""Customer register pages: list, profile, import, consent changes, GDPR export and erasure."""
+"""Customer register pages: list, profile, import and consent changes."""
 
 from __future__ import annotations
 
-import json
-
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -14,7 +11,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 
 from workbench.auth.access import role_required
 from workbench.auth.models import Role
@@ -23,12 +19,13 @@ from workbench.customers.forms import (
     ConsentChangeForm,
     CustomerFilterForm,
     CustomerImportForm,
-    EraseForm,
 )
 from workbench.customers.imports import import_customers
 from workbench.customers.models import ConsentKind, ConsentSource
+from workbench.customers.panels import profile_page
 from workbench.db import get_session, utcnow
 from workbench.formfields import options
+from workbench.hooks import panels
 from workbench.paging import Page
 from workbench.uploads import import_upload
 
@@ -67,10 +64,14 @@ def index():
 @blueprint.get("/customers/<int:customer_id>")
 @role_required(*READERS)
 def profile(customer_id: int):
-    found = services.customer_profile(get_session(), customer_id, now=utcnow())
+    session = get_session()
+    found = services.customer_profile(session, customer_id, now=utcnow())
     consent_form = ConsentChangeForm(wording_version=current_app.config["CONSENT_WORDING_VERSION"])
     return render_template(
-        "customers/profile.html", profile=found, consent_form=consent_form, erase_form=EraseForm()
+        "customers/profile.html",
+        profile=found,
+        consent_form=consent_form,
+        panels=panels(profile_page, session, found.row.customer),
     )
 
 
@@ -95,35 +96,6 @@ def change_consent(customer_id: int):
         problems = "; ".join(message for messages in form.errors.values() for message in messages)
         flash(f"The consent change was not recorded: {problems}", "error")
     return redirect(url_for(".profile", customer_id=customer_id))
-
-
-@blueprint.get("/customers/<int:customer_id>/export.json")
-@role_required(*EDITORS)
-def export(customer_id: int):
-    data = services.export_customer(get_session(), customer_id, now=utcnow())
-    return Response(
-        json.dumps(data, ensure_ascii=False, indent=2),
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="customer-{customer_id}.json"'},
-    )
-
-
-@blueprint.post("/customers/<int:customer_id>/erase")
-@role_required(*EDITORS)
-def erase(customer_id: int):
-    form = EraseForm()
-    if not form.validate_on_submit() or form.confirm.data.strip() != "ERASE":
-        flash("Nothing was erased: type ERASE to confirm.", "error")
-        return redirect(url_for(".profile", customer_id=customer_id))
-    session = get_session()
-    log = services.erase_customer(session, customer_id, erased_by_id=current_user.id)
-    session.commit()
-    flash(
-        f"Customer #{customer_id} erased: {log.feedback_anonymised} feedback items anonymised, "
-        f"{log.consents_deleted} consent records deleted.",
-        "success",
-    )
-    return redirect(url_for(".index"))
 
 
 @blueprint.route("/customers/import", methods=["GET", "POST"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import (
     Blueprint,
     Response,
@@ -17,16 +19,22 @@ from flask import (
 
 from workbench.auth.access import role_required
 from workbench.auth.models import Role
+from workbench.customers.models import Customer
 from workbench.customers.services import list_segments
 from workbench.db import get_session, utcnow
 from workbench.errors import WorkbenchError
 from workbench.feedback import inbox, services
+from workbench.feedback.engagement import customer_feedback
 from workbench.feedback.forms import FeedbackFilterForm, FeedbackImportForm, FormEditorForm
 from workbench.feedback.imports import FeedbackColumns, import_feedback
 from workbench.feedback.models import JourneyStage
 from workbench.formfields import options
+from workbench.hooks import Panel
 from workbench.paging import Page
 from workbench.uploads import import_upload
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 blueprint = Blueprint("feedback", __name__, template_folder="templates")
 
@@ -171,3 +179,12 @@ def _save_form(form: FormEditorForm, existing):
             return redirect(url_for("feedback.forms"))
     status = 422 if form.errors else 200
     return render_template("feedback/form_editor.html", form=form, existing=existing), status
+
+
+def customer_feedback_panel(session: Session, customer: Customer) -> Panel:
+    """The customer's feedback, on their profile."""
+    return Panel(
+        "feedback/_customer_feedback.html",
+        {"feedback": customer_feedback(session, customer)},
+        order=10,
+    )
