@@ -1,6 +1,7 @@
 """Clustering steps of the topic model: how many topics, k-means, warm starts, polarity shares.
 
-Functions of arrays, no state: ``TopicModel`` calls them for each polarity group.
+Functions of arrays, and ``KMeansClusterer``, the default clusterer of ``TopicModel`` (which
+calls them for each polarity group).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
@@ -55,6 +57,51 @@ def fit_on_distinct_rows(kmeans: KMeans | MiniBatchKMeans, vectors: np.ndarray):
     weights = counts[np.argsort(first)]
     with one_blas_thread():
         return kmeans.fit(rows[order], sample_weight=weights.astype(rows.dtype))
+
+
+class KMeansClusterer(BaseEstimator):
+    """K-means on unit vectors, the topic model's default clusterer.
+
+    ``TopicModel(clusterer=...)`` takes any object with a ``fit_centres`` method like this
+    one's (and ``get_params``, as it is cloned in ``fit``).
+
+    Parameters
+    ----------
+    random_state : int
+        Seed for the k-means starts: the same vectors and seed give the same centres.
+    """
+
+    def __init__(self, random_state: int = 0) -> None:
+        self.random_state = random_state
+
+    def fit_centres(
+        self, vectors: np.ndarray, n_clusters: int, init: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Cluster the rows of ``vectors`` and return the unit-length centres.
+
+        Parameters
+        ----------
+        vectors : ndarray of shape (n_texts, n_dimensions)
+            Unit-length rows, at least ``n_clusters`` of them.
+        n_clusters : int
+            The number of centres.
+        init : ndarray of shape (n_clusters, n_dimensions) or None
+            Starting centres (a warm re-fit starts from the earlier topics), or None for
+            k-means++ (mini-batches above ``LARGE_CORPUS`` texts, see ``kmeans_for``).
+
+        Returns
+        -------
+        ndarray of shape (n_clusters, n_dimensions)
+            The centres, each scaled to unit length, in the order of ``init`` when given.
+        """
+        if init is not None:
+            if len(init) != n_clusters:
+                raise ValueError(f"init has {len(init)} centres, not n_clusters={n_clusters}.")
+            # One run from the given centres: they carry the earlier topics' ids.
+            kmeans = KMeans(n_clusters, init=init, n_init=1, random_state=self.random_state)
+        else:
+            kmeans = kmeans_for(n_clusters, len(vectors), self.random_state)
+        return normalize(fit_on_distinct_rows(kmeans, vectors).cluster_centers_)
 
 
 def one_blas_thread():

@@ -10,6 +10,9 @@ A label is the strongest phrase when it is nearly as strong as the strongest wor
 two strongest words ("leveransen / paketet"); the first letter is capitalised. Labels are
 unique across a model's topics: a topic whose label another, larger topic already has takes
 its next keywords instead.
+
+``CtfidfLabeller`` does all this for ``TopicModel`` (its default labeller), for topics and
+for themes.
 """
 
 from __future__ import annotations
@@ -17,18 +20,55 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator
 
 from nlp.preprocessing import function_words
+from nlp.themes import Theme, describe_themes
 from nlp.word_counts import WordCounts, count_words
 
 LOW_RATING = 2
 #: A phrase labels a topic when its weight is at least this share of the strongest keyword's.
 PHRASE_SHARE = 0.5
 NO_WORDS = "(no words)"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One topic of a fitted model.
+
+    Attributes
+    ----------
+    id : int
+        The topic's id (stable across re-fits once mapped with ``stable_topic_ids``).
+    label : str
+        A short readable label: the strongest phrase, or the two strongest words.
+    keywords : tuple of (str, float)
+        Words and phrases by class-based TF-IDF weight, strongest first.
+    size : int
+        Number of texts in the topic.
+    representative : tuple of int
+        Indices (into the fitted texts) of the texts closest to the topic's centre.
+    mean_rating : float or None
+        Mean of the ratings passed to ``fit`` for the topic's texts, when any.
+    low_rating_share : float or None
+        Share of those ratings at 2 or below.
+    polarity : str or None
+        The polarity the topic's texts were grouped by (``fit(..., polarity=...)``), or None.
+    """
+
+    id: int
+    label: str
+    keywords: tuple[tuple[str, float], ...]
+    size: int
+    representative: tuple[int, ...]
+    mean_rating: float | None = None
+    low_rating_share: float | None = None
+    polarity: str | None = None
 
 
 def ctfidf(per_topic_counts: sp.spmatrix) -> sp.csr_matrix:
@@ -277,6 +317,71 @@ def describe_topics(
             )
         )
     return described
+
+
+class CtfidfLabeller(BaseEstimator):
+    """Labels topics and themes by class-based TF-IDF keywords (``describe_topics``).
+
+    ``TopicModel(labeller=...)`` takes any object with ``describe`` and ``describe_themes``
+    methods like this one's (and ``get_params``, as it is cloned in ``fit``).
+
+    Parameters
+    ----------
+    n_keywords, n_representative : int
+        How many keywords and representative texts each topic keeps.
+    exclude_words : sequence of str
+        Words never used in keywords or labels, such as people's names (compared lower-cased).
+    """
+
+    #: Keywords a theme keeps: its label is made from them, and a theme is read at a glance.
+    THEME_KEYWORDS = 8
+
+    def __init__(
+        self, n_keywords: int = 10, n_representative: int = 3, exclude_words: Sequence[str] = ()
+    ) -> None:
+        self.n_keywords = n_keywords
+        self.n_representative = n_representative
+        self.exclude_words = exclude_words
+
+    def describe(
+        self,
+        analysis,
+        clusters: np.ndarray,
+        unclear: np.ndarray,
+        similarity: np.ndarray,
+        ratings,
+        *,
+        n_clusters: int,
+        counts: WordCounts | None = None,
+    ) -> list[tuple[int, dict]]:
+        """Each cluster's ``Topic`` fields but its id and polarity: see ``describe_topics``."""
+        return describe_topics(
+            analysis, clusters, unclear, similarity, ratings, n_clusters=n_clusters,
+            exclude_words=self.exclude_words, n_keywords=self.n_keywords,
+            n_representative=self.n_representative, counts=counts,
+        )  # fmt: skip
+
+    def describe_themes(
+        self,
+        analysis,
+        clusters: np.ndarray,
+        unclear: np.ndarray,
+        similarity: np.ndarray,
+        centres: np.ndarray,
+        topic_ids: np.ndarray,
+        counts: WordCounts | None = None,
+    ) -> list[Theme]:
+        """Clusters grouped into themes (``nlp.themes.describe_themes``), each labelled from
+        the keywords of all its texts; arguments as for ``describe`` and ``describe_themes``."""
+
+        def describe(theme_of_text: np.ndarray, n_themes: int) -> list[tuple[int, dict]]:
+            return describe_topics(
+                analysis, theme_of_text, unclear, similarity, None, n_clusters=n_themes,
+                exclude_words=self.exclude_words, n_keywords=self.THEME_KEYWORDS,
+                n_representative=0, counts=counts,
+            )  # fmt: skip
+
+        return describe_themes(clusters, unclear, centres, topic_ids, describe)
 
 
 def rating_summary(ratings, indices) -> tuple[float | None, float | None]:

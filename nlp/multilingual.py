@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import normalize
 
@@ -107,8 +108,21 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     return np.vstack(rows).astype(np.float32) if rows else np.empty((0, DIMENSIONS), np.float32)
 
 
-class MultilingualRepresentation:
-    """E5 embeddings centred per language, so that texts meet across languages."""
+class MultilingualRepresentation(BaseEstimator):
+    """E5 embeddings centred per language, so that texts meet across languages.
+
+    Parameters
+    ----------
+    neighbours : int
+        How many nearest neighbours each fitted text's vector is averaged with (0: none).
+
+    Attributes
+    ----------
+    mean_ : ndarray of float
+        The mean vector of the fitted texts.
+    language_means_ : dict of str to ndarray
+        Each language's mean vector after subtracting ``mean_``.
+    """
 
     def __init__(self, neighbours: int = NEIGHBOURS) -> None:
         self.neighbours = neighbours

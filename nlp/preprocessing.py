@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.lookups import load_lookups
@@ -228,12 +229,20 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, texts: Sequence[str]) -> list[list[str]]:
-        """Return each text as its list of normalised tokens."""
+        """Return each text as its list of normalised tokens.
+
+        Raises ``sklearn.exceptions.NotFittedError`` before ``fit``: the texts being
+        transformed never decide the corpus language (use ``fit_transform`` for that).
+        """
         return [list(tokens) for tokens in self.analyse(texts).tokens]  # lists of their own
 
     def analyse(self, texts: Sequence[str]) -> Analysis:
-        """Tokens, the words as written (parallel to the tokens) and each text's language."""
-        language = getattr(self, "language_", None) or self.fit(texts).language_
+        """Tokens, the words as written (parallel to the tokens) and each text's language.
+
+        Raises ``sklearn.exceptions.NotFittedError`` before ``fit``, as ``transform`` does.
+        """
+        check_is_fitted(self, "language_")
+        language = self.language_
         if language == "mixed":
             # Short texts are easily misjudged; the corpus's main language breaks ties.
             hint = getattr(self, "main_language_", None)

@@ -1,6 +1,9 @@
 """Text representations for the topic model: TF-IDF with LSA, or sentence embeddings.
 
-Both turn texts into unit-length rows, so that a dot product is a cosine similarity.
+All turn texts into unit-length rows, so that a dot product is a cosine similarity. They are
+scikit-learn estimators (``TopicModel(vectoriser=...)`` clones one per fit) with the methods
+``fit_transform(texts, tokens, distinct, **context)`` and ``transform(texts, tokens,
+**context)``, where the context holds ``languages`` and ``embeddings``.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from nlp import multilingual
 from nlp.clustering import one_blas_thread
 from nlp.tfidf import distinct_texts, fit_character_tfidf, fit_word_tfidf
 
@@ -62,8 +67,24 @@ def joined(tokens: list[str]) -> str:
     return " ".join(tokens)
 
 
-class TfidfRepresentation:
+class TfidfRepresentation(BaseEstimator):
     """Lemma unigrams and bigrams plus character 3-5-grams, TF-IDF weighted, reduced by LSA.
+
+    Parameters
+    ----------
+    n_components : int
+        LSA dimensions (fewer when the texts have fewer distinct token lists or features).
+    char_weight : float
+        Weight of the character n-gram block relative to the word block.
+    random_state : int
+        Seed for the SVD.
+
+    Attributes
+    ----------
+    words_, characters_ : TfidfVectorizer
+        The fitted word and character vectorisers.
+    svd_ : TruncatedSVD
+        The fitted LSA.
 
     Fitting works on distinct token lists (``nlp.tfidf``): the weights are those of the whole
     corpus, and the SVD sees each distinct row weighted by the square root of its count, which
@@ -74,7 +95,9 @@ class TfidfRepresentation:
     #: cost milliseconds per call, more than the arithmetic for a handful of texts.
     FEW_TEXTS = 16
 
-    def __init__(self, n_components: int, char_weight: float, random_state: int) -> None:
+    def __init__(
+        self, n_components: int = 100, char_weight: float = 1.0, random_state: int = 0
+    ) -> None:
         self.n_components = n_components
         self.char_weight = char_weight
         self.random_state = random_state
@@ -180,8 +203,14 @@ class _FeatureLookup:
         return columns + offset, scale * values / np.linalg.norm(values)
 
 
-class SemanticRepresentation:
-    """Sentence embeddings from all-MiniLM-L6-v2, loaded from its PyPI package, CPU only."""
+class SemanticRepresentation(BaseEstimator):
+    """Sentence embeddings from all-MiniLM-L6-v2, loaded from its PyPI package, CPU only.
+
+    Parameters
+    ----------
+    batch_size : int
+        Texts encoded at a time.
+    """
 
     def __init__(self, batch_size: int = 128) -> None:
         self.batch_size = batch_size
@@ -201,6 +230,25 @@ class SemanticRepresentation:
 
     def __getstate__(self) -> dict:
         return dict(self.__dict__)  # the encoder itself is cached per process, never pickled
+
+
+def default_representation(
+    engine: str, n_components: int, char_weight: float, random_state: int
+) -> TfidfRepresentation | SemanticRepresentation | multilingual.MultilingualRepresentation:
+    """The representation of ``engine`` ("tfidf", "semantic" or "multilingual"), unfitted.
+
+    Raises ImportError when the engine's optional package is not installed, before any text
+    is processed.
+    """
+    if engine == "semantic":
+        if not semantic_available():
+            raise ImportError(SEMANTIC_EXTRA_MISSING)
+        return SemanticRepresentation()
+    if engine == "multilingual":
+        if not multilingual.available():
+            raise ImportError(multilingual.MISSING)
+        return multilingual.MultilingualRepresentation()
+    return TfidfRepresentation(n_components, char_weight, random_state)
 
 
 def _sha256(path: Path) -> str:

