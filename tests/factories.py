@@ -17,7 +17,7 @@ from workbench.db import utcnow
 from workbench.feedback.intake import rating_polarity
 from workbench.feedback.models import Channel, Feedback, FeedbackForm, JourneyStage
 from workbench.issues.models import Issue, IssueKind
-from workbench.jobs.models import JobStatus
+from workbench.jobs.models import Job, JobStatus
 from workbench.studies.models import (
     IncentiveKind,
     Observation,
@@ -316,15 +316,19 @@ def make_topic_run(
     topics: dict[str, Topic] | None = None,
     **overrides: Any,
 ) -> tuple[TopicRun, dict[str, Topic]]:
-    """A finished run; ``assignments`` maps a label to its feedback (a new topic per label,
-    unless ``topics`` gives the identity to reuse). Returns the run and the topics by label."""
+    """A finished run with its job; ``assignments`` maps a label to its feedback (a new topic
+    per label, unless ``topics`` gives the identity to reuse). ``status`` and ``finished_at``
+    go to the job (a run reads them from it). Returns the run and the topics by label."""
     if current:
         for earlier in session.exec(select(TopicRun).where(TopicRun.is_current.is_(True))):
             earlier.is_current = False
             session.add(earlier)
-    values = {"status": JobStatus.SUCCEEDED, "is_current": current, "finished_at": utcnow()}
-    values.update(overrides)
-    run = TopicRun(**values)
+    status = overrides.pop("status", JobStatus.SUCCEEDED)
+    finished = status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+    finished_at = overrides.pop("finished_at", utcnow() if finished else None)
+    progress = 1.0 if status is JobStatus.SUCCEEDED else 0.0
+    job = Job(kind="topic_run", status=status, progress=progress, finished_at=finished_at)
+    run = TopicRun(job=job, is_current=current, **overrides)
     session.add(run)
     session.flush()
     topics = dict(topics or {})

@@ -25,6 +25,7 @@ from tests.factories import (
     make_staff_user,
     make_study,
     make_study_session,
+    make_topic_run,
 )
 from workbench import create_app
 from workbench.auth.models import ApiToken, Role
@@ -32,11 +33,10 @@ from workbench.auth.services import create_api_token
 from workbench.customers.models import Customer
 from workbench.db import get_database
 from workbench.feedback.models import Feedback
-from workbench.jobs.models import JobStatus
 from workbench.outbox.models import MessageStatus, OutboxAttachment
 from workbench.outbox.services import Attachment, queue_message
 from workbench.studies.models import ParticipantStatus, StudyTask
-from workbench.topics.models import Topic, TopicRun
+from workbench.topics.models import Topic
 
 ADMIN, RESEARCHER, PRODUCT_OWNER, VIEWER = (
     Role.ADMIN,
@@ -201,9 +201,7 @@ def url_values(app) -> dict[str, int]:
         topic = Topic()
         db_session.add(topic)
         db_session.flush()
-        run = TopicRun(status=JobStatus.SUCCEEDED)
-        db_session.add(run)
-        db_session.flush()
+        run, _ = make_topic_run(db_session, current=False)
         return {
             "customer_id": customer.id,
             "feedback_id": feedback.id,

@@ -14,7 +14,8 @@ from workbench.errors import Conflict
 from workbench.jobs import runner, services
 from workbench.jobs.models import Job, JobStatus
 from workbench.topics.models import TopicRun
-from workbench.topics.runs import TopicRunFilters, start_topic_run
+from workbench.topics.runs import start_topic_run
+from workbench.topics.selection import TopicRunFilters
 
 
 def claimed_run(app, *, now):
@@ -38,6 +39,23 @@ def test_a_running_job_without_a_heartbeat_for_minutes_is_interrupted(app):
     with get_database(app).session_scope() as session:
         assert session.get(TopicRun, run_id).status is JobStatus.FAILED
         assert "Interrupted" in session.get(Job, job_id).error
+
+
+def test_a_run_that_stored_its_topics_before_its_process_died_succeeded(app):
+    """Its results are committed (it is current); only the job's "done" was lost."""
+    now = utcnow()
+    run_id, _job_id = claimed_run(app, now=now)
+    with get_database(app).session_scope() as session:
+        session.get(TopicRun, run_id).is_current = True
+    three_minutes_later = now + timedelta(minutes=3)
+    with get_database(app).session_scope() as session:
+        start_topic_run(
+            session, TopicRunFilters(), model_dir="/tmp/unused", now=three_minutes_later
+        )
+    with get_database(app).session_scope() as session:
+        run = session.get(TopicRun, run_id)
+        assert run.status is JobStatus.SUCCEEDED and run.is_current
+        assert run.finished_at == three_minutes_later and run.job.error == ""
 
 
 def test_a_slow_run_with_a_fresh_heartbeat_keeps_its_place(app):

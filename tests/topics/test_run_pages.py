@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import select
 
-from tests.factories import make_feedback, make_form
+from tests.factories import make_feedback, make_form, make_topic_run
 from tests.topics.themes import themed_texts
 from workbench.auth.models import Role
-from workbench.db import get_database
+from workbench.db import get_database, utcnow
 from workbench.feedback.models import Feedback
+from workbench.jobs import services as jobs
 from workbench.jobs.models import Job, JobStatus
 from workbench.topics.models import FeedbackTopic, TopicRun
 
@@ -63,6 +66,45 @@ def test_a_queued_run_page_refreshes_itself_and_a_viewer_may_not_start_one(
     assert 'http-equiv="refresh"' in text and "<progress" in text
 
 
+def status_cell(page: str, run_id: int) -> str:
+    """The status cell of a run's row on the runs page, without its markup."""
+    row = re.search(rf'/topics/runs/{run_id}".*?</tr>', page, re.S).group(0)
+    cell = re.findall(r"<td>(.*?)</td>", row, re.S)[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+
+
+def test_the_pages_show_a_run_as_its_job_stands(make_app):
+    app = make_app(JOB_DISPATCHER="inline")
+    client = app.test_client()
+    from tests.conftest import AuthActions
+
+    AuthActions(app, client).login(Role.VIEWER)
+    with get_database(app).session_scope() as session:
+        done, _ = make_topic_run(session)
+        working, _ = make_topic_run(session, current=False, status=JobStatus.RUNNING)
+        working.job.progress, working.job.started_at = 0.4, utcnow()
+        done_id, working_id, job_id = done.id, working.id, working.job_id
+
+    page = client.get("/topics/runs").get_data(as_text=True)
+    assert status_cell(page, done_id) == "succeeded"
+    assert status_cell(page, working_id) == "running 40%"
+
+    with get_database(app).session_scope() as session:  # the runner fails the job
+        jobs.fail_job(session, job_id, "It broke.", now=utcnow())
+    page = client.get("/topics/runs").get_data(as_text=True)
+    assert status_cell(page, working_id) == "failed"
+    detail = client.get(f"/topics/runs/{working_id}").get_data(as_text=True)
+    assert "The run failed: It broke." in detail and 'http-equiv="refresh"' not in detail
+
+    with get_database(app).session_scope() as session:  # a run whose job is gone failed
+        session.delete(session.get(Job, job_id))
+    page = client.get("/topics/runs").get_data(as_text=True)
+    assert status_cell(page, working_id) == "failed"
+    detail = client.get(f"/topics/runs/{working_id}").get_data(as_text=True)
+    assert '<span class="badge">failed</span>' in detail
+    assert 'http-equiv="refresh"' not in detail and "<progress" not in detail
+
+
 def test_new_feedback_gets_a_topic_from_the_current_run_as_it_arrives(make_app):
     app = make_app(JOB_DISPATCHER="inline")
     themed_feedback(app)
@@ -96,7 +138,8 @@ def test_one_run_at_a_time_and_a_run_whose_process_is_gone_is_marked_failed(app)
 
     from workbench.db import utcnow
     from workbench.errors import Conflict
-    from workbench.topics.runs import TopicRunFilters, start_topic_run
+    from workbench.topics.runs import start_topic_run
+    from workbench.topics.selection import TopicRunFilters
 
     now = utcnow()
     with get_database(app).session_scope() as session:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,15 +17,17 @@ from tests.factories import make_feedback
 from tests.topics.themes import NEW_TEXTS, themed_texts
 from workbench.cli import main
 from workbench.db import get_database, utcnow
-from workbench.errors import ValidationFailed
+from workbench.errors import NotFound, ValidationFailed
 from workbench.feedback.models import Feedback
+from workbench.jobs import services as jobs
 from workbench.jobs.models import Job, JobStatus
 from workbench.jobs.runner import InlineDispatcher
 from workbench.topics import clustering
 from workbench.topics.arrivals import after_feedback_stored, assign_new_feedback
 from workbench.topics.assignments import current_assignments, current_run
 from workbench.topics.models import FeedbackTopic, Topic, TopicMove, TopicRun, TopicVersion
-from workbench.topics.runs import TopicRunFilters, model_folder, start_topic_run
+from workbench.topics.runs import get_run, model_folder, start_topic_run
+from workbench.topics.selection import TopicRunFilters
 
 
 @pytest.fixture
@@ -65,6 +69,22 @@ def assignments(database, run_id: int) -> dict[int, int | None]:
 def job_of(database, run: TopicRun) -> Job:
     with database.session_scope() as session:
         return session.get(Job, run.job_id)
+
+
+@contextmanager
+def run_writes(database) -> Iterator[list[str]]:
+    """The SQL statements that change ``topic_runs`` while the block runs."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        if re.match(r"\s*(UPDATE|INSERT INTO|DELETE FROM)\s+topic_runs\b", statement, re.I):
+            seen.append(statement)
+
+    sa.event.listen(database.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(database.engine, "before_cursor_execute", note)
 
 
 def test_a_run_stores_topics_assignments_and_its_figures(app, database):
@@ -143,14 +163,60 @@ def test_a_failing_run_keeps_the_previous_run_current(app, database, monkeypatch
         raise RuntimeError("the engine exploded")
 
     monkeypatch.setattr(clustering, "fit_topics", explode)
-    second = run_topics(app)
+    with database.session_scope() as session:
+        queued = start_topic_run(
+            session, TopicRunFilters(), model_dir=model_folder(app.instance_path), now=utcnow()
+        )
+    with run_writes(database) as writes:
+        InlineDispatcher().dispatch(database, queued.job_id)
+    assert writes == []  # the runner fails the job; the run reads its status from it
+    with database.session_scope() as session:
+        second = get_run(session, queued.id)
 
     job = job_of(database, second)
     assert job.status == JobStatus.FAILED and "the engine exploded" in job.error
     assert second.status == JobStatus.FAILED and not second.is_current
+    assert second.finished_at == job.finished_at is not None
     assert assignments(database, second.id) == {}
     with database.session_scope() as session:
         assert current_run(session).id == first.id
+
+
+def test_a_run_reads_its_status_and_end_from_its_job(app, database):
+    now = utcnow()
+    with run_writes(database) as writes, database.session_scope() as session:
+        run = start_topic_run(session, TopicRunFilters(), model_dir="/tmp/unused", now=now)
+        assert (run.status, run.finished_at) == (JobStatus.QUEUED, None)
+        run_id, job_id = run.id, run.job_id
+    assert [statement.split()[0] for statement in writes] == ["INSERT"]  # written once
+    with run_writes(database) as writes:
+        with database.session_scope() as session:
+            jobs.claim_job(session, job_id, now=now)
+        with database.session_scope() as session:
+            assert get_run(session, run_id).status is JobStatus.RUNNING
+        with database.session_scope() as session:
+            jobs.fail_job(session, job_id, "It broke.", now=now + timedelta(seconds=5))
+    assert writes == []
+    with database.session_scope() as session:
+        run = get_run(session, run_id)  # the job comes with the run, in one query
+    assert run.job.error == "It broke."  # read after the session closed: loaded with the run
+    assert (run.status, run.finished_at) == (JobStatus.FAILED, now + timedelta(seconds=5))
+
+    with database.session_scope() as session:
+        session.delete(session.get(Job, job_id))
+    with database.session_scope() as session:
+        gone = get_run(session, run_id)
+    assert (gone.job_id, gone.job, gone.status, gone.finished_at) == (
+        None,
+        None,
+        JobStatus.FAILED,
+        None,
+    )
+
+
+def test_get_run_refuses_an_unknown_run(session):
+    with pytest.raises(NotFound):
+        get_run(session, 12345)
 
 
 def test_a_run_over_too_little_feedback_fails_with_a_readable_message(app, database):

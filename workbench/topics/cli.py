@@ -159,7 +159,8 @@ def run(since, until, source, language, engine, n_topics, fresh) -> None:
     from workbench.jobs.models import Job, JobStatus
     from workbench.jobs.runner import InlineDispatcher
     from workbench.topics.models import TopicRun
-    from workbench.topics.runs import TopicRunFilters, model_folder, start_topic_run
+    from workbench.topics.runs import model_folder, start_topic_run
+    from workbench.topics.selection import TopicRunFilters
 
     filters = TopicRunFilters(
         date_from=since.date() if since else None,

@@ -12,18 +12,23 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlalchemy import orm
+from sqlmodel import Field, Relationship, SQLModel
 
-from workbench.db import UTCDateTime, enum_column, utcnow
-from workbench.jobs.models import JobStatus
+from workbench.db import UTCDateTime, utcnow
+from workbench.jobs.models import Job, JobStatus
 
 
 class TopicRun(SQLModel, table=True):
+    """A run's status and end come from its job (``status``, ``finished_at``): the runner
+    records them there, once; a run whose job is gone counts as failed."""
+
     __tablename__ = "topic_runs"
 
     id: int | None = Field(default=None, primary_key=True)
     job_id: int | None = Field(default=None, foreign_key="jobs.id", ondelete="SET NULL")
-    status: JobStatus = Field(default=JobStatus.QUEUED, sa_type=enum_column(JobStatus))
+    # Loaded with the run (one JOIN), so a run read in one session still knows its status.
+    job: Job | None = Relationship(sa_relationship=orm.relationship(Job, lazy="joined"))
     # Filters (date range, source, language, form, journey stage) and engine settings.
     params: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     versions: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
@@ -36,7 +41,14 @@ class TopicRun(SQLModel, table=True):
         default=None, foreign_key="staff_users.id", ondelete="SET NULL"
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def status(self) -> JobStatus:
+        return JobStatus.FAILED if self.job is None else self.job.status
+
+    @property
+    def finished_at(self) -> datetime | None:
+        return None if self.job is None else self.job.finished_at
 
 
 class Topic(SQLModel, table=True):

@@ -11,16 +11,16 @@ from wtforms.validators import Optional
 from workbench.auth.access import role_required
 from workbench.auth.models import Role
 from workbench.db import get_session, rollback_session, utcnow
-from workbench.errors import NotFound, WorkbenchError
+from workbench.errors import WorkbenchError
 from workbench.feedback.inbox import list_sources
 from workbench.feedback.models import JourneyStage
 from workbench.feedback.services import list_forms
 from workbench.formfields import DateRange, options
-from workbench.jobs.models import Job, JobStatus
+from workbench.jobs.models import JobStatus
 from workbench.jobs.runner import dispatch
 from workbench.topics.clustering import installed_engines
-from workbench.topics.models import TopicRun
-from workbench.topics.runs import TopicRunFilters, model_folder, recent_runs, start_topic_run
+from workbench.topics.runs import get_run, model_folder, recent_runs, start_topic_run
+from workbench.topics.selection import TopicRunFilters
 
 blueprint = Blueprint("topic_runs", __name__, template_folder="templates")
 
@@ -116,10 +116,6 @@ def start():
 @blueprint.get("/topics/runs/<int:run_id>")
 @role_required(*READERS)
 def detail(run_id: int):
-    session = get_session()
-    run = session.get(TopicRun, run_id)
-    if run is None:
-        raise NotFound("No such topic run.")
-    job = session.get(Job, run.job_id) if run.job_id else None
-    working = job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
-    return render_template("topics/run.html", run=run, job=job, working=working)
+    run = get_run(get_session(), run_id)
+    working = run.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+    return render_template("topics/run.html", run=run, job=run.job, working=working)

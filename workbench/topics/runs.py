@@ -36,8 +36,6 @@ from workbench.topics.models import FeedbackTopic, TopicRun, TopicVersion
 from workbench.topics.polarity import corpus_polarity, refit_polarity
 from workbench.topics.selection import TopicRunFilters, clusterable_feedback
 
-__all__ = ["TopicRunFilters", "execute_topic_run", "start_topic_run"]
-
 log = logging.getLogger(__name__)
 
 JOB_KIND = "topic_run"
@@ -48,6 +46,8 @@ MODEL_FOLDER = "topic-models"
 WARM_MIN_SHARE = 0.5
 REPRESENTATIVES = 3
 CHUNK = 1000
+#: A dead run's job error (the migration that moved run status onto jobs uses the same text).
+INTERRUPTED = "Interrupted: the process running it stopped."
 
 
 def model_folder(instance_path: str | Path) -> Path:
@@ -57,21 +57,20 @@ def model_folder(instance_path: str | Path) -> Path:
 
 def _refuse_a_second_run(session: Session, *, now: datetime) -> None:
     """One run at a time; a run whose job's heartbeat stopped (its process died: a restart,
-    kill -9) is marked failed instead, within minutes."""
+    kill -9) fails with its job instead, within minutes. A run whose results were stored
+    (it is current) but whose process died before the job was marked done succeeded."""
     unfinished = session.exec(
-        select(TopicRun).where(TopicRun.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))
+        select(TopicRun)
+        .join(Job, TopicRun.job_id == Job.id)
+        .where(Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))
     ).all()
     for run in unfinished:
-        job = session.get(Job, run.job_id) if run.job_id is not None else None
-        if job is not None and jobs.is_alive(job, now=now):
+        if jobs.is_alive(run.job, now=now):
             raise Conflict(f"Run {run.id} is still working; wait for it to finish.")
-        run.status = JobStatus.FAILED
-        run.finished_at = now
-        session.add(run)
-        if job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
-            jobs.fail_job(
-                session, run.job_id, "Interrupted: the process running it stopped.", now=now
-            )
+        if run.is_current and run.job.status is JobStatus.RUNNING:
+            jobs.finish_job(session, run.job_id, now=now)
+        else:
+            jobs.fail_job(session, run.job_id, INTERRUPTED, now=now)
     session.flush()
 
 
@@ -111,8 +110,7 @@ def start_topic_run(
         "warm": warm,
     }
     run = TopicRun(
-        job_id=job.id,
-        status=JobStatus.QUEUED,
+        job=job,
         params=params,
         created_by_id=created_by_id,
         created_at=now,
@@ -133,22 +131,11 @@ def run_for_job(session: Session, job_id: int) -> TopicRun:
 
 
 def execute_topic_run(database: Database, job_id: int) -> None:
-    """The job function: fit, align and store a run; on any error the run is marked failed
-    (and the error raised for the runner), and the current run stays current."""
+    """The job function: fit, align and store a run; an error is raised for the runner, which
+    fails the job (and with it the run), and the current run stays current."""
     with database.session_scope() as session:
-        run = run_for_job(session, job_id)
-        run.status = JobStatus.RUNNING
-        session.add(run)
-        run_id = run.id
-    try:
-        _execute(database, job_id, run_id)
-    except BaseException:
-        with database.session_scope() as session:
-            run = session.get(TopicRun, run_id)
-            run.status = JobStatus.FAILED
-            run.finished_at = utcnow()
-            session.add(run)
-        raise
+        run_id = run_for_job(session, job_id).id
+    _execute(database, job_id, run_id)
 
 
 def _progress(database: Database, job_id: int, progress: float, step: str) -> None:
@@ -355,8 +342,6 @@ def _store(
     }
     run.versions = clustering.library_versions()
     run.model_path = str(model_path)
-    run.status = JobStatus.SUCCEEDED
-    run.finished_at = now
     session.execute(
         sa.update(TopicRun).where(TopicRun.is_current.is_(True)).values(is_current=False)
     )
@@ -365,11 +350,14 @@ def _store(
     session.flush()
 
 
-def recent_runs(session: Session, limit: int = 50) -> list[tuple[TopicRun, Job | None]]:
-    """The newest runs with their jobs, for the runs page."""
-    runs = session.exec(select(TopicRun).order_by(TopicRun.id.desc()).limit(limit)).all()
-    jobs = {
-        job.id: job
-        for job in session.exec(select(Job).where(Job.id.in_([r.job_id for r in runs if r.job_id])))
-    }
-    return [(run, jobs.get(run.job_id)) for run in runs]
+def recent_runs(session: Session, limit: int = 50) -> list[TopicRun]:
+    """The newest runs (each with its job, ``run.job``), for the runs page."""
+    return list(session.exec(select(TopicRun).order_by(TopicRun.id.desc()).limit(limit)).all())
+
+
+def get_run(session: Session, run_id: int) -> TopicRun:
+    """A run with its job (``run.job``, None when the job is gone)."""
+    run = session.get(TopicRun, run_id)
+    if run is None:
+        raise NotFound("No such topic run.")
+    return run
