@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
 from flask_login import current_user, login_required, login_user, logout_user
@@ -21,21 +19,9 @@ from workbench.auth.models import Role
 from workbench.db import get_session
 from workbench.errors import WorkbenchError
 from workbench.extensions import post_limit_from_setting
+from workbench.web import safe_next
 
 blueprint = Blueprint("auth", __name__, template_folder="templates")
-
-
-def _safe_next(target: str | None) -> str:
-    """Only follow ``next`` to a path on this site, never to another host."""
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")  # "//host" and "////host" leave the site
-        and not urlsplit(target).netloc
-        and "\\" not in target
-    ):
-        return target
-    return url_for("feedback.inbox")
 
 
 @blueprint.get("/")
@@ -55,7 +41,7 @@ def login():
         if user is not None:
             start_session()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")) or url_for("feedback.inbox"))
         flash(
             "Wrong e-mail or password. After many wrong attempts an account waits "
             f"{services.LOCKOUT.seconds // 60} minutes.",

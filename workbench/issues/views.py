@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -29,37 +26,12 @@ from workbench.issues.models import SEVERITY_LABELS, IssueKind, IssueStatus
 from workbench.issues.priority import priority_label, priority_score
 from workbench.paging import Page
 from workbench.topics.triage import issue_topic_panel
+from workbench.web import Done, act, safe_next
 
 blueprint = Blueprint("issues", __name__, template_folder="templates")
 
 READERS = (Role.RESEARCHER, Role.PRODUCT_OWNER, Role.VIEWER)
 EDITORS = (Role.RESEARCHER, Role.PRODUCT_OWNER)
-
-
-def safe_local_path(target: str | None) -> str | None:
-    """``target`` when it is a path on this site, else None (never another host)."""
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")  # "//host" and "////host" leave the site
-        and not urlsplit(target).netloc
-        and "\\" not in target
-    ):
-        return target
-    return None
-
-
-def run_action(action: Callable[[], tuple[str, str]], refused_url: str):
-    """Run a change and commit; it says what happened and where to go. Refused: flash, go back."""
-    try:
-        message, where = action()
-        get_session().commit()
-    except WorkbenchError as error:
-        rollback_session()
-        flash(error.message, "error")
-        return redirect(refused_url)
-    flash(message, "success")
-    return redirect(where)
 
 
 def _template_labels() -> dict:
@@ -204,11 +176,11 @@ def change_status(issue_id: int):
         return redirect(back)
     target = IssueStatus(form.status.data)
 
-    def move() -> tuple[str, str]:
+    def move() -> Done:
         services.change_issue_status(session, issue, target, actor_id=current_user.id, now=utcnow())
-        return f"Issue #{issue.id} is now {STATUS_LABELS[target]}.", back
+        return Done(f"Issue #{issue.id} is now {STATUS_LABELS[target]}.", back)
 
-    return run_action(move, back)
+    return act(move, back=back)
 
 
 @blueprint.post("/issues/<int:issue_id>/merge")
@@ -222,13 +194,13 @@ def merge(issue_id: int):
         flash("Choose the issue to merge this one into.", "error")
         return redirect(back)
 
-    def do_merge() -> tuple[str, str]:
+    def do_merge() -> Done:
         target = services.get_issue(session, form.target_id.data)
         services.merge_issues(session, source, target, actor_id=current_user.id, now=utcnow())
         message = f"Issue #{source.id} merged into #{target.id}; its observations moved there."
-        return message, url_for(".detail", issue_id=target.id)
+        return Done(message, url_for(".detail", issue_id=target.id))
 
-    return run_action(do_merge, back)
+    return act(do_merge, back=back)
 
 
 @blueprint.post("/observations/<int:observation_id>/issue")
@@ -238,14 +210,14 @@ def observation_issue(observation_id: int):
     session = get_session()
     observation = services.get_observation(session, observation_id)
     form = ObservationIssueForm()
-    next_url = safe_local_path(form.next.data)
+    next_url = safe_next(form.next.data)
     linked = observation.issue_id
     back = next_url or (url_for(".detail", issue_id=linked) if linked else url_for(".index"))
     if not form.validate_on_submit() or not (form.new.data or form.issue_id.data):
         flash("Choose an issue to attach the observation to, or open a new one.", "error")
         return redirect(back)
 
-    def attach() -> tuple[str, str]:
+    def attach() -> Done:
         now, actor_id = utcnow(), current_user.id
         if form.new.data:
             issue = services.create_issue_from_observation(
@@ -256,9 +228,9 @@ def observation_issue(observation_id: int):
             issue = services.get_issue(session, form.issue_id.data)
             services.link_observation(session, issue, observation, actor_id=actor_id, now=now)
             message = f"Observation attached to issue #{issue.id}."
-        return message, next_url or url_for(".detail", issue_id=issue.id)
+        return Done(message, next_url or url_for(".detail", issue_id=issue.id))
 
-    return run_action(attach, back)
+    return act(attach, back=back)
 
 
 @blueprint.post("/observations/<int:observation_id>/unlink")
@@ -268,17 +240,19 @@ def unlink_observation(observation_id: int):
     observation = services.get_observation(session, observation_id)
     form = ActionForm()
     issue_id = observation.issue_id
-    back = safe_local_path(form.next.data) or (
+    back = safe_next(form.next.data) or (
         url_for(".detail", issue_id=issue_id) if issue_id else url_for(".index")
     )
     if not form.validate_on_submit():
         flash("The form had expired; try again.", "error")
         return redirect(back)
 
-    def unlink() -> tuple[str, str]:
+    def unlink() -> Done:
         issue = services.unlink_observation(
             session, observation, actor_id=current_user.id, now=utcnow()
         )
-        return (f"Observation unlinked from #{issue.id}." if issue else "It was not linked."), back
+        return Done(
+            (f"Observation unlinked from #{issue.id}." if issue else "It was not linked."), back
+        )
 
-    return run_action(unlink, back)
+    return act(unlink, back=back)

@@ -13,7 +13,6 @@ from workbench.feedback.inbox import FeedbackFilters, list_sources
 from workbench.formfields import options
 from workbench.issues.models import SEVERITY_LABELS, IssueKind
 from workbench.issues.services import get_issue
-from workbench.issues.views import run_action, safe_local_path
 from workbench.paging import Page
 from workbench.topics import browser, triage
 from workbench.topics.assignments import current_run
@@ -26,6 +25,7 @@ from workbench.topics.forms import (
     RenameForm,
     SplitForm,
 )
+from workbench.web import Done, act, safe_next
 
 blueprint = Blueprint("topics", __name__, template_folder="templates")
 
@@ -151,13 +151,12 @@ def rename(topic_id: int):
     if not form.validate_on_submit():
         return _refused("Keep the name to 200 characters.", topic_id)
 
-    def do_rename() -> tuple[str, str]:
+    def do_rename() -> Done:
         browser.rename_topic(session, topic, form.label.data or "")
-        return ("Topic renamed." if topic.custom_label else "The engine's name is back."), _back(
-            topic_id
-        )
+        renamed = "Topic renamed." if topic.custom_label else "The engine's name is back."
+        return Done(renamed, _back(topic_id))
 
-    return run_action(do_rename, _back(topic_id))
+    return act(do_rename, back=_back(topic_id))
 
 
 @blueprint.post("/topics/<int:topic_id>/merge")
@@ -172,12 +171,12 @@ def merge(topic_id: int):
     if not form.validate_on_submit() or form.target_id.data is None:
         return _refused("Choose the topic to merge this one into.", topic_id)
 
-    def do_merge() -> tuple[str, str]:
+    def do_merge() -> Done:
         target = browser.get_topic(session, form.target_id.data)
         browser.merge_topics(session, source, target, actor_id=current_user.id, now=utcnow())
-        return f"Topic #{source.id} merged into this one; nothing was lost.", _back(target.id)
+        return Done(f"Topic #{source.id} merged into this one; nothing was lost.", _back(target.id))
 
-    return run_action(do_merge, _back(topic_id))
+    return act(do_merge, back=_back(topic_id))
 
 
 @blueprint.post("/topics/<int:topic_id>/split")
@@ -190,11 +189,11 @@ def split(topic_id: int):
         return _refused("Choose how many topics to split into.", topic_id)
     n = "auto" if form.n.data == "auto" else int(form.n.data)
 
-    def do_split() -> tuple[str, str]:
+    def do_split() -> Done:
         parts = browser.split_topic(session, topic, n=n, actor_id=current_user.id, now=utcnow())
-        return f"Split into {len(parts)} new topics.", url_for(".index")
+        return Done(f"Split into {len(parts)} new topics.", url_for(".index"))
 
-    return run_action(do_split, _back(topic_id))
+    return act(do_split, back=_back(topic_id))
 
 
 @blueprint.post("/topics/<int:topic_id>/move")
@@ -206,13 +205,13 @@ def move(topic_id: int):
     if not form.validate_on_submit() or form.topic_id.data is None:
         return _refused("Choose the topic to move the item to.", topic_id)
 
-    def do_move() -> tuple[str, str]:
+    def do_move() -> Done:
         browser.move_feedback(
             session, form.feedback_id.data, form.topic_id.data, actor_id=current_user.id
         )
-        return f"Feedback #{form.feedback_id.data} moved.", _back(topic_id)
+        return Done(f"Feedback #{form.feedback_id.data} moved.", _back(topic_id))
 
-    return run_action(do_move, _back(topic_id))
+    return act(do_move, back=_back(topic_id))
 
 
 @blueprint.post("/topics/<int:topic_id>/issue")
@@ -224,7 +223,7 @@ def open_issue(topic_id: int):
     if not form.validate_on_submit():
         return _refused("An issue needs a title (up to 200 characters).", topic_id)
 
-    def do_open() -> tuple[str, str]:
+    def do_open() -> Done:
         issue = triage.open_issue_from_topic(
             session,
             topic,
@@ -234,9 +233,11 @@ def open_issue(topic_id: int):
             actor_id=current_user.id,
             now=utcnow(),
         )
-        return f"Issue #{issue.id} opened and linked.", url_for("issues.detail", issue_id=issue.id)
+        return Done(
+            f"Issue #{issue.id} opened and linked.", url_for("issues.detail", issue_id=issue.id)
+        )
 
-    return run_action(do_open, _back(topic_id))
+    return act(do_open, back=_back(topic_id))
 
 
 @blueprint.post("/topics/<int:topic_id>/link")
@@ -248,12 +249,12 @@ def link_issue(topic_id: int):
     if not form.validate_on_submit():
         return _refused("Give the number of the issue to link.", topic_id)
 
-    def do_link() -> tuple[str, str]:
+    def do_link() -> Done:
         issue = get_issue(session, form.issue_id.data)
         triage.link_topic_to_issue(session, issue, topic, actor_id=current_user.id, now=utcnow())
-        return f"Topic linked to issue #{issue.id}.", _back(topic_id)
+        return Done(f"Topic linked to issue #{issue.id}.", _back(topic_id))
 
-    return run_action(do_link, _back(topic_id))
+    return act(do_link, back=_back(topic_id))
 
 
 @blueprint.post("/topics/<int:topic_id>/issues/<int:issue_id>/unlink")
@@ -262,14 +263,14 @@ def unlink_issue(topic_id: int, issue_id: int):
     session = get_session()
     topic = browser.get_topic(session, topic_id)
     form = ActionForm()
-    back = safe_local_path(form.next.data) or _back(topic_id)
+    back = safe_next(form.next.data) or _back(topic_id)
     if not form.validate_on_submit():
         flash("The form had expired; try again.", "error")
         return redirect(back)
 
-    def do_unlink() -> tuple[str, str]:
+    def do_unlink() -> Done:
         issue = get_issue(session, issue_id)
         done = triage.unlink_topic(session, issue, topic, actor_id=current_user.id, now=utcnow())
-        return (f"Unlinked from issue #{issue.id}." if done else "It was not linked."), back
+        return Done((f"Unlinked from issue #{issue.id}." if done else "It was not linked."), back)
 
-    return run_action(do_unlink, back)
+    return act(do_unlink, back=back)
