@@ -9,34 +9,18 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import url_for
 from sqlmodel import select
 from werkzeug.routing import Rule
 
 from tests.conftest import BASE_CONFIG, LoggedInClient
-from tests.factories import (
-    make_customer,
-    make_feedback,
-    make_form,
-    make_issue,
-    make_observation,
-    make_participant,
-    make_slot,
-    make_staff_user,
-    make_study,
-    make_study_session,
-    make_topic_run,
-)
+from tests.factories import make_staff_user
+from tests.urls import url_of, url_values  # noqa: F401  (url_values: a fixture)
 from workbench import create_app
 from workbench.auth.models import ApiToken, Role
 from workbench.auth.services import create_api_token
 from workbench.customers.models import Customer
 from workbench.db import get_database
 from workbench.feedback.models import Feedback
-from workbench.outbox.models import MessageStatus, OutboxAttachment
-from workbench.outbox.services import Attachment, queue_message
-from workbench.studies.models import ParticipantStatus, StudyTask
-from workbench.topics.models import Topic
 
 ADMIN, RESEARCHER, PRODUCT_OWNER, VIEWER = (
     Role.ADMIN,
@@ -97,6 +81,8 @@ EXPECTED_ROLES: dict[str, frozenset[Role]] = {
     "recruiting.invite_one": frozenset({ADMIN, RESEARCHER}),
     "recruiting.add_slot": frozenset({ADMIN, RESEARCHER}),
     "recruiting.cancel_slot": frozenset({ADMIN, RESEARCHER}),
+    "recruiting.book_for_participant": frozenset({ADMIN, RESEARCHER}),
+    "recruiting.cancel_for_participant": frozenset({ADMIN, RESEARCHER}),
     "issues.index": EVERYONE,
     "issues.detail": EVERYONE,
     "issues.new": frozenset({ADMIN, RESEARCHER, PRODUCT_OWNER}),
@@ -171,64 +157,6 @@ def allowed_roles_of(endpoint: str) -> frozenset[Role]:
     return STAFF_VIEWS[endpoint].allowed_roles
 
 
-@pytest.fixture
-def url_values(app) -> dict[str, int]:
-    """One object of each kind that a staff URL can name."""
-    with get_database(app).session_scope() as db_session:
-        customer = make_customer(db_session, consents={"research": True})
-        feedback = make_feedback(db_session, customer_id=customer.id)
-        form = make_form(db_session)
-        other_user = make_staff_user(db_session, role=Role.VIEWER)
-        token, _plain = create_api_token(db_session, "access-test")
-        message = queue_message(
-            db_session,
-            kind="access_test",
-            to_address=customer.email,
-            subject="Access test",
-            body_text="Hej!",
-            attachments=[Attachment("invite.ics", "text/calendar", "BEGIN:VCALENDAR")],
-        )
-        message.status = MessageStatus.FAILED  # a failed message may be sent again
-        attachment_id = db_session.exec(select(OutboxAttachment.id)).one()
-        study = make_study(db_session)
-        participant = make_participant(db_session, study, customer)
-        slot = make_slot(db_session, study)
-        ran = make_participant(db_session, study, status=ParticipantStatus.ACCEPTED)
-        study_session = make_study_session(db_session, study, ran)
-        observation = make_observation(db_session, study_session)
-        task = db_session.exec(select(StudyTask).where(StudyTask.study_id == study.id)).first()
-        issue = make_issue(db_session)
-        topic = Topic()
-        db_session.add(topic)
-        db_session.flush()
-        run, _ = make_topic_run(db_session, current=False)
-        return {
-            "customer_id": customer.id,
-            "feedback_id": feedback.id,
-            "form_id": form.id,
-            "user_id": other_user.id,
-            "token_id": token.id,
-            "message_id": message.id,
-            "attachment_id": attachment_id,
-            "study_id": study.id,
-            "participant_id": participant.id,
-            "slot_id": slot.id,
-            "session_id": study_session.id,
-            "observation_id": observation.id,
-            "task_id": task.id,
-            "issue_id": issue.id,
-            "topic_id": topic.id,
-            "run_id": run.id,
-        }
-
-
-def url_of(app, rule: Rule, url_values: dict[str, int]) -> str:
-    missing = rule.arguments - url_values.keys()
-    assert not missing, f"add an object for {missing} to the url_values fixture"
-    with app.test_request_context():
-        return url_for(rule.endpoint, **{name: url_values[name] for name in rule.arguments})
-
-
 def client_for(app, role: Role):
     with get_database(app).session_scope() as db_session:
         user = make_staff_user(db_session, role=role)
@@ -272,7 +200,7 @@ def test_allowed_roles_match_the_expected_table(endpoint):
 
 
 @pytest.mark.parametrize("rule", STAFF_RULES, ids=rule_id)
-def test_anonymous_is_sent_to_login(app, client, url_values, rule):
+def test_anonymous_is_sent_to_login(app, client, url_values, rule):  # noqa: F811
     url = url_of(app, rule, url_values)
     response = client.open(url, method=method_for(rule))
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
@@ -281,7 +209,7 @@ def test_anonymous_is_sent_to_login(app, client, url_values, rule):
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda role: role.value)
 @pytest.mark.parametrize("rule", STAFF_RULES, ids=rule_id)
-def test_role_gets_exactly_the_pages_it_may_see(app, url_values, rule, role):
+def test_role_gets_exactly_the_pages_it_may_see(app, url_values, rule, role):  # noqa: F811
     may_enter = role in allowed_roles_of(rule.endpoint)
     assert may_enter == (role in EXPECTED_ROLES[rule.endpoint])
     client = client_for(app, role)
@@ -295,7 +223,7 @@ def test_role_gets_exactly_the_pages_it_may_see(app, url_values, rule, role):
         assert response.status_code == 403, (response.status_code, body)
 
 
-def test_refused_actions_change_nothing(app, url_values):
+def test_refused_actions_change_nothing(app, url_values):  # noqa: F811
     """A 403 must come before the work: a product owner cannot erase or revoke."""
     client = client_for(app, Role.PRODUCT_OWNER)
     customer_id, token_id = url_values["customer_id"], url_values["token_id"]
@@ -307,7 +235,7 @@ def test_refused_actions_change_nothing(app, url_values):
         assert db_session.get(ApiToken, token_id).revoked_at is None
 
 
-def test_login_only_pages_let_every_role_in(app, url_values):
+def test_login_only_pages_let_every_role_in(app, url_values):  # noqa: F811
     for role in Role:
         client = client_for(app, role)
         home = client.get("/")

@@ -10,13 +10,13 @@ from __future__ import annotations
 import csv
 import re
 
+from playwright.sync_api import expect
 from sqlmodel import select
 
 from tests.factories import PASSWORD
 from workbench.auth.models import Role
 from workbench.db import get_database
 from workbench.demo import DEMO_USERS, FIXTURES, load_demo
-from workbench.issues.models import Issue
 from workbench.outbox.models import OutboxMessage
 from workbench.topics.models import TopicRun
 
@@ -41,7 +41,7 @@ def test_a_product_owner_closes_the_loop(live_app, live_server, page):
     # A topic run over all feedback, followed on its page until it is done.
     page.goto(f"{live_server}/topics/runs")
     page.get_by_role("button", name="Start a run").click()
-    page.get_by_role("link", name="See the topics").wait_for(timeout=60_000)
+    expect(page.get_by_role("link", name="See the topics")).to_be_visible(timeout=60_000)
     with get_database(live_app).session_scope() as session:
         run = session.exec(select(TopicRun)).one()
         assert run.is_current and run.metrics["n_topics"] >= 5
@@ -50,14 +50,14 @@ def test_a_product_owner_closes_the_loop(live_app, live_server, page):
     page.get_by_role("link", name="See the topics").click()
     page.goto(f"{live_server}/topics?sort=size")
     page.locator(".topics-table tbody th a").first.click()
-    topic_label = page.locator("h1").inner_text()
-    assert topic_label
+    expect(page).to_have_url(re.compile(r"/topics/\d+$"))  # the list's h1 is not the topic's
+    assert page.locator("h1").inner_text()
     page.get_by_label("Title").fill("Leveranser kommer sent")
     page.get_by_role("button", name="Open issue").click()
-    page.wait_for_url(re.compile(r"/(issues|topics)/\d+"))
-    with get_database(live_app).session_scope() as session:
-        issue = session.exec(select(Issue).where(Issue.title == "Leveranser kommer sent")).one()
-        issue_id = issue.id
+    expect(page).to_have_url(re.compile(r"/issues/\d+$"))  # not the topic page it came from
+    issue_id = int(re.search(r"/issues/(\d+)$", page.url)[1])
+    expect(page.locator(".flashes")).to_contain_text(f"Issue #{issue_id} opened and linked.")
+    expect(page.locator("h1")).to_contain_text("Leveranser kommer sent")
 
     # Published with a public title and answer.
     page.goto(f"{live_server}/issues/{issue_id}/publication")
@@ -65,6 +65,7 @@ def test_a_product_owner_closes_the_loop(live_app, live_server, page):
     page.get_by_label("Public answer (you said, we did)").fill(ANSWER)
     page.get_by_label("Published on the transparency page").check()
     page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flashes")).to_contain_text("Publication saved.")
 
     for language in ("sv", "en"):
         page.goto(f"{live_server}/transparency?lang={language}")
@@ -76,8 +77,9 @@ def test_a_product_owner_closes_the_loop(live_app, live_server, page):
 
     # Done: the customers who raised it and may be contacted get a follow-up.
     page.goto(f"{live_server}/issues/{issue_id}")
-    for button in ("Move to triaged", "Move to planned", "Move to in progress", "Move to done"):
-        page.get_by_role("button", name=button).click()
+    for status in ("triaged", "planned", "in progress", "done"):
+        page.get_by_role("button", name=f"Move to {status}").click()
+        expect(page.locator(".flashes")).to_contain_text(f"Issue #{issue_id} is now {status}.")
     with get_database(live_app).session_scope() as session:
         follow_ups = session.exec(
             select(OutboxMessage).where(OutboxMessage.kind == "follow_up")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
 from sqlmodel import select
 
 from tests.factories import (
@@ -53,13 +54,16 @@ def log_in(page, live_server: str) -> None:
     page.wait_for_url(f"{live_server}/feedback")
 
 
-def saved(page) -> None:
+def saved(page, observations: int) -> None:
+    """Wait for the page after saving; from the second save on, the URL was that already."""
     page.wait_for_url(re.compile(r"/sessions/\d+\?focus=note$"))
-    assert "Observation saved." in page.locator(".flashes").inner_text()
+    expect(page.locator(".observations > li")).to_have_count(observations)
+    expect(page.locator(".flashes")).to_contain_text("Observation saved.")
 
 
 def test_a_moderator_runs_a_session_with_the_keyboard(live_app, live_server, page):
     study_id, customer_id = prepare(live_app)
+    page.clock.install()  # the session page's timer runs on a clock the test can move on
     log_in(page, live_server)
     page.goto(f"{live_server}/studies/{study_id}/sessions")
     page.get_by_role("button", name="Start session").click()
@@ -71,8 +75,8 @@ def test_a_moderator_runs_a_session_with_the_keyboard(live_app, live_server, pag
     # Task 1 timed with the timer (the shortcut t), then marked a success.
     first = page.locator(".task").nth(0)
     page.locator("body").press("t")
-    assert first.get_by_role("button", name="Stop timer").is_visible()
-    page.wait_for_timeout(1200)
+    expect(first.get_by_role("button", name="Stop timer")).to_be_visible()
+    page.clock.run_for(1200)
     page.locator("body").press("t")
     assert int(first.get_by_label("Time on task (seconds)").input_value()) >= 1
     first.get_by_role("button", name="Success").click()
@@ -85,7 +89,7 @@ def test_a_moderator_runs_a_session_with_the_keyboard(live_app, live_server, pag
     page.keyboard.press("Alt+Digit3")
     observe.get_by_label("Tags").fill("Navigation, settings")
     observe.get_by_label("Note", exact=True).press("Control+Enter")
-    saved(page)
+    saved(page, 1)
 
     # Task 2: the time typed in, marked partial.
     second = page.locator(".task").nth(1)
@@ -98,7 +102,7 @@ def test_a_moderator_runs_a_session_with_the_keyboard(live_app, live_server, pag
     page.keyboard.type("Button label read as a link")
     observe.get_by_text("cosmetic").click()
     page.get_by_role("button", name="Save observation").click()
-    saved(page)
+    saved(page, 2)
 
     # Observation 3: the note is focused again; a quote, Ctrl+Enter; publishing would need a
     # consent she never gave.
@@ -108,24 +112,23 @@ def test_a_moderator_runs_a_session_with_the_keyboard(live_app, live_server, pag
     assert observe.get_by_label("Publishable quote (anonymised)").is_disabled()
     page.keyboard.press("Alt+Digit4")
     observe.get_by_label("Note", exact=True).press("Control+Enter")
-    saved(page)
+    saved(page, 3)
     observations = page.locator(".observations > li")
-    assert observations.count() == 3
-    assert "4 · catastrophe" in observations.nth(0).inner_text()
+    expect(observations.nth(0)).to_contain_text("4 · catastrophe")
 
     # Two observations become issues: the first (the oldest, last in the list) a new issue with
     # a title, the second a new issue titled from its note.
     oldest = observations.nth(2)
     oldest.get_by_label("Title of the new issue").fill("Address form hidden under Settings")
+    evidence = page.get_by_text("Evidence for issue #")
     oldest.get_by_role("button", name="New issue").click()
-    page.wait_for_url(re.compile(r"/sessions/\d+"))
+    expect(evidence).to_have_count(1)  # the same URL again: wait for what changed
     page.locator(".observations > li").nth(1).get_by_role("button", name="New issue").click()
-    page.wait_for_url(re.compile(r"/sessions/\d+"))
-    assert page.get_by_text("Evidence for issue #").count() == 2
+    expect(evidence).to_have_count(2)
 
     page.get_by_role("button", name="Complete session").click()
     page.wait_for_url(f"{live_server}/studies/{study_id}/sessions")
-    assert "P1 completed" in page.locator(".flashes").inner_text()
+    expect(page.locator(".flashes")).to_contain_text("P1 completed")
 
     with get_database(live_app).session_scope() as session:
         study_session = session.exec(select(StudySession)).one()

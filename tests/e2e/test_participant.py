@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
+from playwright.sync_api import expect
 from sqlmodel import select
 
 from tests.factories import make_customer, make_participant, make_slot, make_study
@@ -61,13 +62,13 @@ def test_swedish_participant_accepts_books_and_gets_a_confirmation_with_ics(
     assert page.locator("h1").inner_text() == "Användartest: kassan"
     assert "presentkort på 300 kr" in page.locator("article").inner_text()
     page.get_by_role("button", name="Ja, jag är med").click()
-    assert "Tack! Välj nu en tid som passar dig." in page.locator(".flashes").inner_text()
+    expect(page.locator(".flashes")).to_contain_text("Tack! Välj nu en tid som passar dig.")
     choices = page.get_by_role("group", name="Tider du kan välja").get_by_role("radio")
     assert choices.count() == 2
     choices.first.check()
     page.get_by_role("button", name="Boka den här tiden").click()
-    assert "Bokat!" in page.locator(".flashes").inner_text()
-    assert "kl." in page.locator(".booked").inner_text()
+    expect(page.locator(".flashes")).to_contain_text("Bokat!")  # not the "Tack!" page's
+    expect(page.locator(".booked")).to_contain_text("kl.")
 
     letter, calendar = confirmation_calendar(live_app)
     assert letter.language == "sv" and letter.subject.startswith("Bekräftelse")
@@ -85,9 +86,16 @@ def test_english_participant_books_then_moves_to_another_time(live_app, live_ser
     page.get_by_role("button", name="Yes, I will take part").click()
     page.get_by_role("group", name="Times you can choose").get_by_role("radio").first.check()
     page.get_by_role("button", name="Book this time").click()
-    assert "Booked!" in page.locator(".flashes").inner_text()
-    page.get_by_role("group", name="Times you can choose").get_by_role("radio").first.check()
+    expect(page.locator(".flashes")).to_contain_text("Booked!")
+    booked = page.locator(".booked strong")
+    first_time = booked.inner_text()
+    other = page.get_by_role("group", name="Times you can choose").locator("label").first
+    other_time = other.inner_text().split("(")[0].strip()  # without "(60 min)"
+    assert other_time and other_time != first_time
+    other.get_by_role("radio").check()
     page.get_by_role("button", name="Move my session to this time").click()
+    # The flash reads "Booked!" again, so the moved booking itself shows the new page.
+    expect(booked).to_have_text(other_time)
     with get_database(live_app).session_scope() as session:
         update = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "update")).one()
         assert update.language == "en" and update.subject.startswith("New time")

@@ -33,6 +33,7 @@ from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
 import markupsafe
+from playwright.sync_api import expect
 from sqlmodel import select
 from werkzeug.datastructures import MultiDict
 
@@ -61,13 +62,11 @@ from workbench.issues.models import (
     PublicQuote,
 )
 from workbench.outbox.models import MessageStatus, OutboxAttachment, OutboxMessage
+from workbench.studies.answers import accept_invitation, open_invitation
+from workbench.studies.bookings import book_slot
 from workbench.studies.forms import SlotForm, StudyForm
-from workbench.studies.invitations import (
-    Mailing,
-    accept_invitation,
-    invite_participant,
-    open_invitation,
-)
+from workbench.studies.invitations import invite_participant
+from workbench.studies.letters import Mailing
 from workbench.studies.models import (
     ParticipantStatus,
     SessionStatus,
@@ -77,7 +76,6 @@ from workbench.studies.models import (
     TaskOutcome,
     TaskResult,
 )
-from workbench.studies.scheduling import book_slot
 from workbench.topics.models import TopicVersion
 
 # --------------------------------------------------------------------------------------------
@@ -515,7 +513,7 @@ def seed(session, live_server: str) -> Seeded:
         links.append(re.search(r"http\S+/p/[\w-]+", letter.body_text).group(0))
     accepted = open_invitation(session, links[1].rsplit("/", 1)[1], now=now)
     accept_invitation(session, accepted, now=now)
-    book_slot(session, accepted, slots[0].id, mailing, now=now)
+    book_slot(session, accepted.participant, slots[0].id, mailing, now=now)
 
     # Sessions: one completed (for the report), one running; notes, tags, quotes, results.
     done_participant = make_participant(
@@ -768,7 +766,9 @@ def test_the_corpus_is_big_and_every_live_payload_is_caught_when_injected_raw(br
             content = wrappers[p.kind].replace("PAYLOAD", p.text)
             bodies[path] = f"<!doctype html><html><head></head><body>{content}</body></html>"
             page.goto(base + path, wait_until="load")
-            page.wait_for_timeout(30)  # autofocus and the like fire just after load
+            page.wait_for_function("document.readyState === 'complete'")
+            if "autofocus" in p.text:  # its onfocus runs once the element has the focus
+                expect(page.locator("[autofocus]").first).to_be_focused()
             found = page.evaluate(INSPECT)
             executed = [h for h in found["hits"] if h.split(":")[-1] == str(p.number)]
             if executed or findings.dialogs:

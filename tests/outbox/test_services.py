@@ -9,10 +9,10 @@ from sqlmodel import select
 
 from tests.factories import make_customer
 from tests.outbox.conftest import ICS, T0, queue
-from tests.reading import count
-from workbench.db import utcnow
+from tests.reading import count, read
+from workbench.customers.models import Customer
+from workbench.db import get_database, utcnow
 from workbench.errors import InvalidTransition, NotFound, ValidationFailed
-from workbench.outbox import services
 from workbench.outbox.models import MessageStatus, OutboxAttachment, OutboxMessage
 from workbench.outbox.services import (
     Attachment,
@@ -62,25 +62,25 @@ def test_a_dedupe_key_queues_a_message_once(session):
     assert count(session, OutboxAttachment) == 1
 
 
-def test_a_concurrent_queue_with_the_same_key_returns_the_winner(session, monkeypatch):
-    """The look-up misses (the other writer had not committed); the insert then clashes."""
-    winner = queue(session, dedupe_key="invite:9")
-    customer = make_customer(session)  # work of the same transaction that must survive
-    real_lookup = services._by_dedupe_key
-    calls = []
-
-    def stale_lookup(db_session, key):
-        calls.append(key)
-        return None if len(calls) == 1 else real_lookup(db_session, key)
-
-    monkeypatch.setattr(services, "_by_dedupe_key", stale_lookup)
-    loser = queue(session, dedupe_key="invite:9", attachments=[ICS])
+def test_a_key_another_transaction_queued_returns_that_message(app, session):
+    """Two transactions queue one key, the second after the first committed: one message."""
+    database = get_database(app)
+    with database.session_scope() as first:
+        winner = queue(first, dedupe_key="invite:9", attachments=[ICS])
+    with database.session_scope() as second:
+        customer = make_customer(second)  # work of the same transaction that must survive
+        loser = queue(
+            second,
+            dedupe_key="invite:9",
+            subject="Other",
+            attachments=[ICS, Attachment("notes.txt", "text/plain", "Hej")],
+        )
     assert loser.id == winner.id
-    assert calls == ["invite:9", "invite:9"]
-    session.commit()
+    assert loser.subject == winner.subject
     assert count(session, OutboxMessage) == 1
-    assert count(session, OutboxAttachment) == 0
-    assert session.get(type(customer), customer.id) is not None
+    attachments = read(session, select(OutboxAttachment.message_id, OutboxAttachment.filename))
+    assert [tuple(row) for row in attachments] == [(winner.id, ICS.filename)]
+    assert count(session, Customer, Customer.id == customer.id) == 1
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from tests.factories import make_customer, make_participant, make_study
 from workbench.outbox.models import OutboxAttachment, OutboxMessage
-from workbench.studies.invitations import Mailing
+from workbench.studies.letters import Mailing
 from workbench.studies.models import Study, StudyParticipant
 
 MAILING = Mailing(

@@ -23,9 +23,11 @@ from tests.factories import make_customer, make_participant, make_slot, make_stu
 from workbench.db import Database, make_engine, metadata, utcnow
 from workbench.errors import Conflict
 from workbench.outbox.models import OutboxMessage
-from workbench.studies.invitations import Mailing, issue_token, open_invitation
+from workbench.studies.answers import open_invitation
+from workbench.studies.bookings import book_slot
+from workbench.studies.letters import Mailing
+from workbench.studies.links import issue_token
 from workbench.studies.models import Booking, ParticipantStatus
-from workbench.studies.scheduling import book_slot
 
 POSTGRES_URL = os.environ.get("WORKBENCH_TEST_DATABASE_URL")
 RACERS = 50
@@ -82,7 +84,7 @@ def test_fifty_concurrent_attempts_at_one_slot_give_one_booking(shared_database:
         try:
             with shared_database.session_scope() as session:
                 invitation = open_invitation(session, token, now=utcnow())
-                book_slot(session, invitation, slot_id, MAILING, now=utcnow())
+                book_slot(session, invitation.participant, slot_id, MAILING, now=utcnow())
             outcome = "booked"
         except Conflict:
             outcome = "refused"

@@ -56,14 +56,17 @@ import math
 from itertools import pairwise
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from workbench.studies import discovery
 from workbench.studies.discovery import (
+    MIN_PARTICIPANTS,
     DiscoveryEstimate,
     adjust_discovery_rate,
     describe_discovery,
     discovery_curve,
     estimate_discovery,
+    estimate_from_rates,
     sessions_needed,
     share_found,
 )
@@ -209,17 +212,54 @@ def test_the_adjustment_itself_can_fall_to_zero_or_below():
     assert adjust_discovery_rate(1 / 3, 2, 0, 1) == pytest.approx(-1 / 24 + 1 / 6)
 
 
-def test_a_rate_at_or_below_zero_gives_a_reason_not_figures(monkeypatch):
-    """Unreachable from a matrix today (see above), so the adjustment is replaced to get there."""
-    monkeypatch.setattr(discovery, "adjust_discovery_rate", lambda *counts: -1 / 48)
+@pytest.mark.parametrize("p_adj", [0.0, -1 / 48])
+def test_a_rate_at_or_below_zero_gives_a_reason_not_figures(p_adj):
+    """Unreachable from a matrix (see the property below), so the figures step is called as is."""
+    estimate = estimate_from_rates(2, 3, 1, 1 / 6, p_adj)
 
-    estimate = estimate_discovery(MATRIX_A)
+    assert estimate == DiscoveryEstimate(
+        2,
+        3,
+        1,
+        1 / 6,
+        p_adj,
+        None,
+        None,
+        None,
+        f"The adjusted discovery rate is {p_adj:.3f}, not above zero, so the sessions so far "
+        "say nothing about how many problems remain.",
+    )
+    assert not estimate.is_estimable
+    assert describe_discovery(estimate).startswith("No discovery estimate yet. The adjusted")
 
-    assert estimate.p_adj == pytest.approx(-1 / 48)
-    assert estimate.reason is not None and "not above zero" in estimate.reason
-    assert estimate.found_share is None
-    assert estimate.sessions_needed_80 is None and estimate.sessions_needed_90 is None
-    assert describe_discovery(estimate).startswith("No discovery estimate yet. ")
+
+def test_the_figures_step_gives_what_the_matrix_gives():
+    p_adj = adjust_discovery_rate(7 / 20, 5, 2, 4)
+
+    assert estimate_from_rates(5, 4, 2, 7 / 20, p_adj) == estimate_discovery(MATRIX_A)
+
+
+@st.composite
+def matrices_with_a_seen_issue(draw) -> list[list[bool]]:
+    """Any detection matrix of 2+ participants in which someone ran into at least one issue.
+
+    Rows are drawn as the set of participants who hit the issue, so that sparse matrices (rows
+    nobody or one participant hit) come up as often as dense ones.
+    """
+    n = draw(st.integers(MIN_PARTICIPANTS, 12))
+    hit_sets = draw(st.lists(st.sets(st.integers(0, n - 1)), min_size=1, max_size=12))
+    seen_row, seen_by = draw(st.integers(0, len(hit_sets) - 1)), draw(st.integers(0, n - 1))
+    hit_sets[seen_row].add(seen_by)
+    return [[participant in hits for participant in range(n)] for hits in hit_sets]
+
+
+@given(matrices_with_a_seen_issue())
+@settings(database=None, deadline=None)
+def test_a_matrix_with_a_seen_issue_always_has_a_positive_rate(matrix):
+    estimate = estimate_discovery(matrix)
+
+    assert estimate.p_adj is not None and 0 < estimate.p_adj < 1
+    assert estimate.is_estimable
 
 
 @pytest.mark.parametrize("p_adj", [0.0, -1 / 48, -0.5])

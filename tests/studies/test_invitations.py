@@ -5,25 +5,25 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from icalendar import Calendar
 from sqlmodel import select
 
 from tests.factories import make_consent, make_customer, make_participant, make_slot
-from tests.studies.conftest import MAILING, letters, token_in
+from tests.studies.conftest import LINK, MAILING, attachments_of, letters, token_in
 from workbench.auth.services import hash_token
 from workbench.customers.models import ConsentKind, ConsentRecord, ConsentSource, Customer
 from workbench.db import utcnow
 from workbench.errors import InvalidTransition, ValidationFailed
-from workbench.studies.invitations import (
+from workbench.studies.answers import (
     InvitationUnavailable,
     accept_invitation,
     decline_invitation,
-    invite_participant,
-    invite_shortlisted,
     open_invitation,
     withdraw_research_consent,
 )
+from workbench.studies.bookings import active_booking, book_slot
+from workbench.studies.invitations import invite_participant, invite_shortlisted
 from workbench.studies.models import InvitationToken, ParticipantStatus, StudyStatus
-from workbench.studies.scheduling import active_booking, book_slot
 
 
 def invite(session, recruited, now=None):
@@ -174,7 +174,7 @@ def test_withdrawing_records_the_consent_cancels_the_booking_and_closes_the_link
     invitation = open_invitation(session, token, now=now)
     accept_invitation(session, invitation, now=now)
     slot = make_slot(session, recruited.study)
-    book_slot(session, invitation, slot.id, MAILING, now=now)
+    book_slot(session, invitation.participant, slot.id, MAILING, now=now)
     withdraw_research_consent(session, invitation, MAILING, now=now, wording_version="2026-11-v1")
     record = session.exec(
         select(ConsentRecord)
@@ -213,3 +213,49 @@ def test_withdrawing_closes_the_customers_places_in_other_studies_too(session, r
     assert other_letter.status is MessageStatus.CANCELLED
     with pytest.raises(InvitationUnavailable):
         open_invitation(session, token_in(other_letter), now=now)
+
+
+def test_withdrawing_with_bookings_in_two_studies_sends_each_its_own_cancellation(
+    session, recruited
+):
+    from tests.factories import make_study
+
+    now = utcnow()
+    customer = session.get(Customer, recruited.participant.customer_id)
+    other_study = make_study(session)
+    elsewhere = make_participant(session, other_study, customer)
+    for participant in (recruited.participant, elsewhere):
+        invite_participant(session, participant, MAILING, now=now)
+        token = token_in(letters(session, "invitation")[-1])
+        invitation = open_invitation(session, token, now=now)
+        accept_invitation(session, invitation, now=now)
+        slot = make_slot(session, session.get(type(recruited.study), participant.study_id))
+        book_slot(session, participant, slot.id, MAILING, now=now)
+    opened_with = token_in(letters(session, "invitation")[0])
+    withdraw_research_consent(
+        session,
+        open_invitation(session, opened_with, now=now),
+        MAILING,
+        now=now,
+        wording_version="v",
+    )
+    cancellations = letters(session, "cancellation")
+    assert len(cancellations) == 2
+    owners, calendar_owners = [], []
+    for letter in cancellations:
+        (attachment,) = attachments_of(session, letter)
+        (event,) = Calendar.from_ical(attachment.content).walk("VEVENT")
+        token = LINK.search(str(event["url"])).group(1)
+        assert token != opened_with  # no stand-in carrying the opened link
+        record = session.exec(
+            select(InvitationToken).where(InvitationToken.token_hash == hash_token(token))
+        ).one()
+        owners.append(record.participant_id)
+        calendar_owners.append(str(event["uid"]))
+    assert calendar_owners == [
+        f"study-participant-{recruited.participant.id}@wb.example",
+        f"study-participant-{elsewhere.id}@wb.example",
+    ]
+    assert owners == [recruited.participant.id, elsewhere.id]
+    assert {recruited.participant.status, elsewhere.status} == {ParticipantStatus.WITHDRAWN}
+    assert active_booking(session, elsewhere.id) is None

@@ -9,12 +9,13 @@ from sqlmodel import select
 from tests.factories import make_slot
 from tests.studies.conftest import MAILING, letters, token_in
 from workbench.customers.models import Customer
-from workbench.privacy.services import erase_customer, export_customer
 from workbench.db import utcnow
 from workbench.outbox.models import OutboxAttachment, OutboxMessage
-from workbench.studies.invitations import accept_invitation, invite_participant, open_invitation
+from workbench.privacy.services import erase_customer, export_customer
+from workbench.studies.answers import accept_invitation, open_invitation
+from workbench.studies.bookings import book_slot
+from workbench.studies.invitations import invite_participant
 from workbench.studies.models import Booking, InvitationToken, StudyParticipant
-from workbench.studies.scheduling import book_slot
 
 
 def booked(session, recruited):
@@ -23,7 +24,7 @@ def booked(session, recruited):
     invitation = open_invitation(session, token_in(letters(session, "invitation")[0]), now=now)
     accept_invitation(session, invitation, now=now)
     slot = make_slot(session, recruited.study, starts_at=now + timedelta(days=4))
-    book_slot(session, invitation, slot.id, MAILING, now=now)
+    book_slot(session, invitation.participant, slot.id, MAILING, now=now)
     return slot
 
 

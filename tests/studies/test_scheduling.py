@@ -12,12 +12,11 @@ from tests.studies.conftest import MAILING, attachments_of, letters
 from workbench.db import utcnow
 from workbench.errors import Conflict, InvalidTransition, ValidationFailed
 from workbench.outbox.models import MessageStatus
-from workbench.studies.invitations import accept_invitation, issue_token, open_invitation
+from workbench.studies.answers import accept_invitation, open_invitation
+from workbench.studies.bookings import active_booking, book_slot, cancel_booking
+from workbench.studies.links import issue_token
 from workbench.studies.models import ParticipantStatus
 from workbench.studies.scheduling import (
-    active_booking,
-    book_slot,
-    cancel_booking,
     cancel_slot,
     create_slot,
     open_slots,
@@ -28,12 +27,13 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def opened(session, participant, now=NOW, accept=True):
+    """The participant, invited and (unless told otherwise) accepted through their link."""
     participant.status = ParticipantStatus.INVITED
     token = issue_token(session, participant, now=now, valid_until=now + timedelta(days=30))
     invitation = open_invitation(session, token, now=now)
     if accept:
         accept_invitation(session, invitation, now=now)
-    return invitation
+    return invitation.participant
 
 
 def ics_of(session, message):
@@ -115,9 +115,9 @@ def test_booking_a_taken_slot_is_refused(session, recruited):
 
 def test_booking_twice_the_same_slot_is_harmless(session, recruited):
     slot = make_slot(session, recruited.study, starts_at=NOW + timedelta(days=3))
-    invitation = opened(session, recruited.participant)
-    first = book_slot(session, invitation, slot.id, MAILING, now=NOW)
-    again = book_slot(session, invitation, slot.id, MAILING, now=NOW)
+    participant = opened(session, recruited.participant)
+    first = book_slot(session, participant, slot.id, MAILING, now=NOW)
+    again = book_slot(session, participant, slot.id, MAILING, now=NOW)
     assert first.id == again.id
     assert len(letters(session, "confirmation")) == 1
 
@@ -125,18 +125,18 @@ def test_booking_twice_the_same_slot_is_harmless(session, recruited):
 def test_cancelled_and_past_slots_cannot_be_booked(session, recruited):
     past = make_slot(session, recruited.study, starts_at=NOW - timedelta(hours=1))
     gone = make_slot(session, recruited.study, starts_at=NOW + timedelta(days=2), cancelled_at=NOW)
-    invitation = opened(session, recruited.participant)
+    participant = opened(session, recruited.participant)
     for slot in (past, gone):
         with pytest.raises(Conflict):
-            book_slot(session, invitation, slot.id, MAILING, now=NOW)
+            book_slot(session, participant, slot.id, MAILING, now=NOW)
 
 
 def test_rescheduling_moves_the_booking_updates_the_calendar_and_the_reminder(session, recruited):
     first = make_slot(session, recruited.study, starts_at=NOW + timedelta(days=3))
     second = make_slot(session, recruited.study, starts_at=NOW + timedelta(days=4))
-    invitation = opened(session, recruited.participant)
-    old = book_slot(session, invitation, first.id, MAILING, now=NOW)
-    new = book_slot(session, invitation, second.id, MAILING, now=NOW + timedelta(hours=1))
+    participant = opened(session, recruited.participant)
+    old = book_slot(session, participant, first.id, MAILING, now=NOW)
+    new = book_slot(session, participant, second.id, MAILING, now=NOW + timedelta(hours=1))
     assert old.cancelled_at is not None and new.cancelled_at is None
     (update,) = letters(session, "update")
     _attachment, calendar, event = ics_of(session, update)
@@ -155,10 +155,10 @@ def test_cancelling_sends_a_calendar_cancel_and_offers_the_place_to_the_waitlist
     session, recruited
 ):
     slot = make_slot(session, recruited.study, starts_at=NOW + timedelta(days=3))
-    invitation = opened(session, recruited.participant)
-    book_slot(session, invitation, slot.id, MAILING, now=NOW)
+    participant = opened(session, recruited.participant)
+    book_slot(session, participant, slot.id, MAILING, now=NOW)
     waiting = make_participant(session, recruited.study, status=ParticipantStatus.WAITLISTED)
-    assert cancel_booking(session, invitation, MAILING, now=NOW) is True
+    assert cancel_booking(session, participant, MAILING, now=NOW) is True
     assert recruited.participant.status is ParticipantStatus.CANCELLED
     (cancellation,) = letters(session, "cancellation")
     _attachment, calendar, event = ics_of(session, cancellation)
@@ -171,10 +171,10 @@ def test_cancelling_sends_a_calendar_cancel_and_offers_the_place_to_the_waitlist
 
 def test_a_participant_must_say_yes_before_booking(session, recruited):
     slot = make_slot(session, recruited.study, starts_at=NOW + timedelta(days=3))
-    invitation = opened(session, recruited.participant, accept=False)
+    participant = opened(session, recruited.participant, accept=False)
     recruited.participant.status = ParticipantStatus.DECLINED
     with pytest.raises(InvalidTransition):
-        book_slot(session, invitation, slot.id, MAILING, now=NOW)
+        book_slot(session, participant, slot.id, MAILING, now=NOW)
 
 
 def test_a_researcher_cancelling_a_slot_tells_the_participant(session, recruited):

@@ -21,7 +21,7 @@ from tests.factories import (
 from workbench.auth.models import Role
 from workbench.customers.models import ConsentKind, Customer
 from workbench.outbox.models import OutboxMessage
-from workbench.studies.messages import local_time
+from workbench.studies.letters import local_time
 from workbench.studies.models import (
     Booking,
     Observation,

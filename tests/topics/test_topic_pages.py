@@ -101,37 +101,73 @@ def test_sort_by_size_and_filters_on_a_topic(client, auth, world):
 def test_rename_merge_and_move_by_form(app, client, auth, world):
     auth.login(Role.RESEARCHER)
     late, staff = world["late"], world["staff"]
-    response = client.post(f"/topics/{late.id}/rename", data={"label": "Late parcels"})
-    assert response.status_code == 302
-    assert "Late parcels" in text(client.get("/topics"))
-    client.post(
-        f"/topics/{late.id}/move", data={"feedback_id": world["items"][0].id, "topic_id": staff.id}
+    topic_page = f"/topics/{late.id}"
+    renamed = client.post(
+        f"{topic_page}/rename", data={"label": "Late parcels"}, follow_redirects=True
     )
-    assert read(app, select(TopicMove.topic_id)) == [staff.id]
+    assert renamed.request.path == topic_page
+    assert "Topic renamed." in text(renamed)
+    assert read(app, select(Topic.custom_label).where(Topic.id == late.id)) == ["Late parcels"]
+    assert "Late parcels" in text(client.get("/topics"))
+    item = world["items"][0]
+    moved = client.post(
+        f"{topic_page}/move",
+        data={"feedback_id": item.id, "topic_id": staff.id},
+        follow_redirects=True,
+    )
+    assert moved.request.path == topic_page
+    assert f"Feedback #{item.id} moved." in text(moved)
+    assert read(app, select(TopicMove.feedback_id, TopicMove.topic_id)) == [(item.id, staff.id)]
     response = client.post(f"/topics/{staff.id}/merge", data={"target_id": late.id})
-    assert response.headers["Location"].endswith(f"/topics/{late.id}")
+    assert response.headers["Location"].endswith(topic_page)
     assert read(app, select(Topic.merged_into_id).where(Topic.id == staff.id)) == [late.id]
     assert client.get(f"/topics/{staff.id}").status_code == 302  # a merged topic points on
+
+
+def test_a_refused_rename_says_why_and_changes_nothing(app, client, auth, world):
+    auth.login(Role.RESEARCHER)
+    late = world["late"]
+    response = client.post(
+        f"/topics/{late.id}/rename", data={"label": "x" * 201}, follow_redirects=True
+    )
+    assert response.request.path == f"/topics/{late.id}"
+    assert "Keep the name to 200 characters." in text(response)
+    assert "Topic renamed." not in text(response)
+    assert read(app, select(Topic.custom_label).where(Topic.id == late.id)) == [""]
 
 
 def test_open_link_and_unlink_an_issue(app, client, auth, world):
     auth.login(Role.PRODUCT_OWNER)
     late, issue = world["late"], world["issue"]
+    topic_page = f"/topics/{late.id}"
     response = client.post(
-        f"/topics/{late.id}/issue",
+        f"{topic_page}/issue",
         data={"title": "Parcels arrive late", "kind": "service", "severity": "3"},
+        follow_redirects=True,
     )
-    assert response.status_code == 302 and "/issues/" in response.headers["Location"]
     (opened,) = read(app, select(Issue).where(Issue.title == "Parcels arrive late"))
+    assert response.request.path == f"/issues/{opened.id}"
+    assert f"Issue #{opened.id} opened and linked." in text(response)
     assert opened.kind == "service"
-    client.post(f"/topics/{late.id}/link", data={"issue_id": issue.id})
+    linked = client.post(f"{topic_page}/link", data={"issue_id": issue.id}, follow_redirects=True)
+    assert linked.request.path == topic_page
+    assert f"Topic linked to issue #{issue.id}." in text(linked)
     links = read(app, select(IssueTopic.issue_id).where(IssueTopic.topic_id == late.id))
     assert sorted(links) == sorted([opened.id, issue.id])
-    client.post(f"/topics/{late.id}/issues/{issue.id}/unlink")
+    unlinked = client.post(f"{topic_page}/issues/{issue.id}/unlink", follow_redirects=True)
+    assert unlinked.request.path == topic_page
+    assert f"Unlinked from issue #{issue.id}." in text(unlinked)
     actions = read(app, select(IssueEvent.action).where(IssueEvent.issue_id == issue.id))
     assert actions == ["topic linked", "topic unlinked"]
-    response = client.post(f"/topics/{late.id}/link", data={"issue_id": 999999})
-    assert response.status_code == 302  # refused with a message, back to the topic
+    events = read(app, select(IssueEvent.id))
+    refused = client.post(f"{topic_page}/link", data={"issue_id": 999999}, follow_redirects=True)
+    assert refused.request.path == topic_page
+    assert "There is no issue #999999." in text(refused)
+    assert "Topic linked" not in text(refused)
+    assert read(app, select(IssueTopic.issue_id).where(IssueTopic.topic_id == late.id)) == [
+        opened.id
+    ]
+    assert read(app, select(IssueEvent.id)) == events
 
 
 def test_the_issue_panel_partial(app, session, world):

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from workbench.addresses import clean_display_name, normalise_email
@@ -48,6 +48,9 @@ ALLOWED_MOVES: dict[MessageStatus, frozenset[MessageStatus]] = {
     MessageStatus.SENT: frozenset(),
     MessageStatus.CANCELLED: frozenset(),
 }
+
+# INSERT ... ON CONFLICT DO NOTHING, per backend (the statement is the same on both).
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def next_message_status(current: MessageStatus, target: MessageStatus) -> MessageStatus:
@@ -120,10 +123,6 @@ def queue_message(
     # A name is the customer's own text: put it on one line rather than refuse the letter.
     to_name = clean_display_name(to_name)
     _check_message(kind, to_address, to_name, subject, language, dedupe_key, attachments)
-    if dedupe_key:
-        existing = _by_dedupe_key(session, dedupe_key)
-        if existing is not None:
-            return existing
     message = OutboxMessage(
         kind=kind,
         dedupe_key=dedupe_key or None,
@@ -135,19 +134,26 @@ def queue_message(
         body_text=body_text,
         due_at=as_utc(due_at) if due_at is not None else utcnow(),
     )
-    try:
-        with session.begin_nested():
-            session.add(message)
-            session.flush()
-            for attachment in attachments:
-                session.add(OutboxAttachment(message_id=message.id, **asdict(attachment)))
-    except IntegrityError:
-        # Another transaction queued the same key first: that message is the one.
-        existing = _by_dedupe_key(session, dedupe_key) if dedupe_key else None
-        if existing is None:
-            raise
-        return existing
-    return message
+    session.flush()  # the session's own changes first, as an ORM insert would
+    # One statement both looks and inserts, so two writers queueing one key at the same time
+    # get one message: the second one's insert does nothing and it loads the first one's.
+    table = OutboxMessage.__table__
+    insert = _INSERTS[session.get_bind().dialect.name]
+    statement = (
+        insert(table)
+        .values(message.model_dump(exclude={"id"}))
+        .on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+        .returning(table.c.id)
+    )
+    inserted_id = session.execute(statement).scalar_one_or_none()
+    if inserted_id is None:  # the key was taken (only a key can clash)
+        return session.exec(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == message.dedupe_key)
+        ).one()
+    for attachment in attachments:
+        session.add(OutboxAttachment(message_id=inserted_id, **asdict(attachment)))
+    session.flush()
+    return session.get_one(OutboxMessage, inserted_id)
 
 
 def _check_message(
@@ -179,10 +185,6 @@ def _check_message(
             raise ValidationFailed(f"The message's {name} must be on one line.")
     if not kind.strip():
         raise ValidationFailed("A message needs a kind, such as session_reminder.")
-
-
-def _by_dedupe_key(session: Session, dedupe_key: str) -> OutboxMessage | None:
-    return session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).first()
 
 
 def cancel_pending(session: Session, *, dedupe_key: str) -> bool:

@@ -16,11 +16,10 @@ from workbench.customers.models import Customer
 from workbench.issues.models import IssueKind
 from workbench.issues.services import create_issue, link_observation
 from workbench.studies import services as study_services
-from workbench.studies.invitations import Mailing
+from workbench.studies.letters import Mailing
 from workbench.studies.models import (
     Booking,
     IncentiveKind,
-    ParticipantStatus,
     SessionSlot,
     Study,
     StudyMethod,
@@ -29,6 +28,8 @@ from workbench.studies.models import (
     TaskOutcome,
 )
 from workbench.studies.observations import log_observation
+from workbench.studies.participant_lifecycle import ParticipantEvent
+from workbench.studies.participants import move_participant, new_participant
 from workbench.studies.sessions import (
     complete_session,
     mark_no_show,
@@ -123,15 +124,10 @@ def _booked_participant(
     customer = session.exec(
         select(Customer).where(Customer.external_ref == entry["customer_ref"])
     ).one()
-    participant = StudyParticipant(
-        study_id=study.id,
-        customer_id=customer.id,
-        status=ParticipantStatus.ACCEPTED,
-        reason="Demo participant",
-        invited_at=invited,
-        responded_at=invited + timedelta(days=1),
-        created_at=invited,
-    )
+    participant = new_participant(study.id, customer.id, ParticipantEvent.SHORTLIST, now=invited)
+    participant.reason = "Demo participant"
+    move_participant(participant, ParticipantEvent.INVITE, now=invited)
+    move_participant(participant, ParticipantEvent.ACCEPT, now=invited + timedelta(days=1))
     session.add(participant)
     session.flush()
     slot = SessionSlot(

@@ -95,11 +95,9 @@ def estimate_discovery(
     n_issues = len(seen)
     n_single = sum(1 for count in seen if count == 1)
 
-    def without_figures(
-        reason: str, p_est: float | None = None, p_adj: float | None = None
-    ) -> DiscoveryEstimate:
+    def without_figures(reason: str) -> DiscoveryEstimate:
         return DiscoveryEstimate(
-            n_participants, n_issues, n_single, p_est, p_adj, None, None, None, reason
+            n_participants, n_issues, n_single, None, None, None, None, None, reason
         )
 
     if not rows and n_participants == 0:
@@ -114,8 +112,22 @@ def estimate_discovery(
     # One division over the total keeps p_est exactly at 1/n when every issue was seen once.
     p_est = sum(seen) / (n_participants * n_issues)
     p_adj = adjust_discovery_rate(p_est, n_participants, n_single, n_issues)
-    if p_adj <= 0:  # a guard: with a hit in every counted row, p_est >= 1/n keeps p_adj > 0
-        return without_figures(REASON_RATE_NOT_POSITIVE.format(p_adj=p_adj), p_est, p_adj)
+    return estimate_from_rates(n_participants, n_issues, n_single, p_est, p_adj)
+
+
+def estimate_from_rates(
+    n_participants: int, n_issues: int, n_single: int, p_est: float, p_adj: float
+) -> DiscoveryEstimate:
+    """The figures for an observed rate ``p_est`` and its adjustment ``p_adj``.
+
+    A ``p_adj`` at or below zero gives no figures and a reason; ``estimate_discovery`` never
+    passes one (with a hit in every counted row, ``p_est >= 1/n`` keeps ``p_adj > 0``).
+    """
+    if p_adj <= 0:
+        reason = REASON_RATE_NOT_POSITIVE.format(p_adj=p_adj)
+        return DiscoveryEstimate(
+            n_participants, n_issues, n_single, p_est, p_adj, None, None, None, reason
+        )
     needed_80, needed_90 = (sessions_needed(p_adj, goal) for goal in GOALS)
     return DiscoveryEstimate(
         n_participants=n_participants,

@@ -137,6 +137,13 @@ class ActionForm(FlaskForm):
     """A button that only needs the CSRF token."""
 
 
+class BookingForm(FlaskForm):
+    """A researcher books or moves a participant's session. Any slot id is taken: whether it is
+    still free is for the booking service to say (a lost race is explained, not a form error)."""
+
+    slot_id = SelectField("Time", coerce=int, validate_choice=False, validators=[InputRequired()])
+
+
 class RecruitmentSettingsForm(FlaskForm):
     invitation_cooldown_days = IntegerField(
         "Do not invite anyone invited in the last (days)",

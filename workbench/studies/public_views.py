@@ -26,19 +26,24 @@ from workbench.db import get_session, rollback_session, utcnow
 from workbench.errors import Conflict, InvalidTransition, NotFound
 from workbench.extensions import post_limit_from_setting
 from workbench.public_links import public_host, public_url
-from workbench.studies import scheduling
-from workbench.studies.forms import ActionForm
-from workbench.studies.invitations import (
+from workbench.studies import bookings, scheduling
+from workbench.studies.answers import (
     Invitation,
     InvitationUnavailable,
-    Mailing,
     PlaceTaken,
     accept_invitation,
     decline_invitation,
     open_invitation,
     withdraw_research_consent,
 )
-from workbench.studies.messages import incentive_text, letter_language, local_time, method_text
+from workbench.studies.forms import ActionForm
+from workbench.studies.letters import (
+    Mailing,
+    incentive_text,
+    letter_language,
+    local_time,
+    method_text,
+)
 from workbench.studies.models import ParticipantStatus
 
 blueprint = Blueprint("participation", __name__, template_folder="templates")
@@ -98,8 +103,7 @@ def page(token: str):
     invitation = opened(token)
     study, participant = invitation.study, invitation.participant
     language = g.page_language
-    booking = scheduling.active_booking(session, participant.id)
-    booked_slot = session.get(scheduling.SessionSlot, booking.slot_id) if booking else None
+    booked_slot = bookings.booked_slot(session, participant)
     return render_template(
         "studies/participant.html",
         token=token,
@@ -138,7 +142,7 @@ def act(token: str, action) -> object:
         rollback_session()
         flash(
             _("Someone else took that time just before you. Please pick another one.")
-            if isinstance(error, scheduling.SlotTaken)
+            if isinstance(error, bookings.SlotTaken)
             else _("That time is no longer available. Please pick another one."),
             "error",
         )
@@ -183,7 +187,9 @@ def book(token: str):
         slot_id = request.form.get("slot_id", type=int)
         if slot_id is None:
             raise NotFound("No time picked.")
-        scheduling.book_slot(session, invitation, slot_id, current_mailing(), now=utcnow())
+        bookings.book_slot(
+            session, invitation.participant, slot_id, current_mailing(), now=utcnow()
+        )
         return _("Booked! A confirmation with a calendar file is on its way to your inbox.")
 
     return act(token, run)
@@ -194,7 +200,7 @@ def book(token: str):
 @per_link_limit
 def cancel(token: str):
     def run(session, invitation):
-        scheduling.cancel_booking(session, invitation, current_mailing(), now=utcnow())
+        bookings.cancel_booking(session, invitation.participant, current_mailing(), now=utcnow())
         return _("Your session is cancelled. Thank you for letting us know.")
 
     return act(token, run)

@@ -33,6 +33,8 @@ from workbench.studies.models import (
     StudyParticipant,
     StudyStatus,
 )
+from workbench.studies.participant_lifecycle import ParticipantEvent
+from workbench.studies.participants import move_participant, new_participant
 from workbench.studies.screening import (
     EligibleCustomer,
     ScreenerRules,
@@ -50,8 +52,6 @@ HOLDING_PLACE = (
     ParticipantStatus.ACCEPTED,
     ParticipantStatus.COMPLETED,  # took part: their place is filled for good
 )
-#: What a researcher may drop: anyone not yet accepted (an invited person's link stops working).
-DROPPABLE = (ParticipantStatus.SHORTLISTED, ParticipantStatus.WAITLISTED, ParticipantStatus.INVITED)
 #: Study statuses in which the list may change.
 RECRUITABLE = (StudyStatus.DRAFT, StudyStatus.RECRUITING, StudyStatus.FIELDWORK)
 ADDED_BY_HAND = "Added by hand"
@@ -257,11 +257,12 @@ def recruit(
     first_rank = max((row.rank or 0 for row in fixed), default=0)
     for candidate in ranked:
         row = machine.pop(candidate.customer_id, None)
-        if row is None:
-            row = StudyParticipant(study_id=study.id, customer_id=candidate.customer_id)
-            row.created_at = now
         shortlisted = candidate.rank <= open_shortlist
-        row.status = ParticipantStatus.SHORTLISTED if shortlisted else ParticipantStatus.WAITLISTED
+        event = ParticipantEvent.SHORTLIST if shortlisted else ParticipantEvent.WAITLIST
+        if row is None:
+            row = new_participant(study.id, candidate.customer_id, event, now=now)
+        else:
+            move_participant(row, event, now=now)
         row.rank = first_rank + candidate.rank
         row.reason = candidate.reason
         session.add(row)
@@ -330,8 +331,9 @@ def add_by_hand(
     if row is not None and row.status not in (*reopenable, ParticipantStatus.DROPPED):
         raise Conflict(f"{customer.name or 'This customer'} is already {row.status.value} here.")
     if row is None:
-        row = StudyParticipant(study_id=study.id, customer_id=customer_id, created_at=now)
-    row.status = ParticipantStatus.SHORTLISTED
+        row = new_participant(study.id, customer_id, ParticipantEvent.SHORTLIST, now=now)
+    else:
+        move_participant(row, ParticipantEvent.SHORTLIST, now=now)
     row.added_by_hand = True
     row.rank = None
     row.reason = ADDED_BY_HAND
@@ -340,18 +342,16 @@ def add_by_hand(
     return row
 
 
-def drop_participant(session: Session, participant_id: int) -> StudyParticipant:
+def drop_participant(
+    session: Session, participant_id: int, *, now: datetime | None = None
+) -> StudyParticipant:
     """Take someone off the list (shortlisted, waitlisted or invited); re-runs leave them off."""
     row = session.get(StudyParticipant, participant_id)
     if row is None:
         raise NotFound("No such participant.")
     if row.status is ParticipantStatus.DROPPED:
         return row
-    if row.status is ParticipantStatus.ACCEPTED:
-        raise InvalidTransition("This participant has accepted; cancel their booking instead.")
-    if row.status not in DROPPABLE:
-        raise InvalidTransition(f"This participant is {row.status.value}: already off the list.")
-    row.status = ParticipantStatus.DROPPED
+    move_participant(row, ParticipantEvent.DROP, now=now or utcnow())
     session.add(row)
     session.flush()
     return row
@@ -390,7 +390,7 @@ def promote_from_waitlist(
     counts = Counter(segments[customer_id] for customer_id in holding)
     short = {segment for segment, quota in quotas if counts[segment] < quota}
     pick = next((row for row in waiting if segments[row.customer_id] in short), waiting[0])
-    pick.status = ParticipantStatus.SHORTLISTED
+    move_participant(pick, ParticipantEvent.SHORTLIST, now=now)
     pick.reason = f"From the waitlist · {pick.reason}"[:REASON_LENGTH]
     session.add(pick)
     session.flush()

@@ -7,14 +7,27 @@ from sqlmodel import Session
 
 from workbench.auth.access import role_required
 from workbench.auth.models import Role
+from workbench.customers.models import Customer
 from workbench.customers.services import find_customer, list_segments
 from workbench.db import get_session, utcnow
-from workbench.errors import NotFound, ValidationFailed, WorkbenchError
+from workbench.errors import InvalidTransition, NotFound, ValidationFailed, WorkbenchError
 from workbench.formfields import options
-from workbench.studies import recruitment, scheduling, services
-from workbench.studies.forms import ActionForm, AddParticipantForm, ScreenerForm, SlotForm
-from workbench.studies.invitations import invite_participant, invite_shortlisted
-from workbench.studies.models import SessionSlot, StudyParticipant
+from workbench.studies import bookings, recruitment, scheduling, services
+from workbench.studies.forms import (
+    ActionForm,
+    AddParticipantForm,
+    BookingForm,
+    ScreenerForm,
+    SlotForm,
+)
+from workbench.studies.invitations import (
+    OPEN_STUDY_STATUSES,
+    invite_participant,
+    invite_shortlisted,
+)
+from workbench.studies.letters import local_time
+from workbench.studies.models import SessionSlot
+from workbench.studies.participants import study_participant
 from workbench.studies.public_views import current_mailing
 from workbench.studies.screening import ScreenerRules, count_eligible
 from workbench.studies.settings import get_recruitment_settings
@@ -158,13 +171,6 @@ def invite_all(study_id: int):
     return run_action(act, study_id)
 
 
-def study_participant(session: Session, study_id: int, participant_id: int) -> StudyParticipant:
-    participant = session.get(StudyParticipant, participant_id)
-    if participant is None or participant.study_id != study_id:
-        raise NotFound("No such participant in this study.")
-    return participant
-
-
 @blueprint.post("/studies/<int:study_id>/participants")
 @role_required(*RESEARCHERS)
 def add_participant(study_id: int):
@@ -194,7 +200,7 @@ def drop_participant(study_id: int, participant_id: int):
         if not ActionForm().validate_on_submit():
             raise ValidationFailed("The form expired; please try again.")
         study_participant(session, study_id, participant_id)
-        recruitment.drop_participant(session, participant_id)
+        recruitment.drop_participant(session, participant_id, now=utcnow())
         return "Taken off the list."
 
     return run_action(act, study_id)
@@ -258,3 +264,70 @@ def cancel_slot(study_id: int, slot_id: int):
         return "Slot cancelled" + ("; the participant has been told." if told else ".")
 
     return run_action(act, study_id)
+
+
+# The researcher's side of a participant's booking: the same services, letters and calendar
+# updates as the participant's own page; the page comes back to the participants table.
+BOOKING_ANCHOR = "participants-heading"
+
+
+def _who(session: Session, participant) -> str:
+    customer = session.get(Customer, participant.customer_id)
+    return customer.name or customer.email or "The participant"
+
+
+@blueprint.post("/studies/<int:study_id>/participants/<int:participant_id>/booking")
+@role_required(*RESEARCHERS)
+def book_for_participant(study_id: int, participant_id: int):
+    """Book a participant into a free slot, or move their booking there."""
+    session = get_session()
+    study = services.get_study(session, study_id)
+    participant = study_participant(session, study.id, participant_id)
+    form = BookingForm()
+
+    def act() -> str:
+        if not form.validate_on_submit():
+            raise ValidationFailed("Pick a time; the form may have expired.")
+        if study.status not in OPEN_STUDY_STATUSES:
+            raise InvalidTransition(
+                "Sessions are booked while a study recruits or is in fieldwork."
+            )
+        who = _who(session, participant)
+        previous = bookings.active_booking(session, participant.id)
+        try:
+            booking = bookings.book_slot(
+                session, participant, form.slot_id.data, current_mailing(), now=utcnow()
+            )
+        except InvalidTransition as error:
+            raise InvalidTransition(
+                f"{who} is {participant.status.value}: only someone invited or who said yes "
+                "can be booked."
+            ) from error
+        slot = session.get(SessionSlot, booking.slot_id)
+        when = f"{local_time(slot.starts_at, slot.timezone, 'en')} {slot.timezone}"
+        if previous is None:
+            return f"Booked for {who}: {when}."
+        if previous.id == booking.id:
+            return f"{who} is already booked for {when}."
+        return f"Moved {who} to {when}."
+
+    return run_action(act, study_id, anchor=BOOKING_ANCHOR)
+
+
+@blueprint.post("/studies/<int:study_id>/participants/<int:participant_id>/booking/cancel")
+@role_required(*RESEARCHERS)
+def cancel_for_participant(study_id: int, participant_id: int):
+    """Cancel a participant's booked session; they are told and the place is offered on."""
+    session = get_session()
+    study = services.get_study(session, study_id)
+    participant = study_participant(session, study.id, participant_id)
+
+    def act() -> str:
+        if not ActionForm().validate_on_submit():
+            raise ValidationFailed("The form expired; please try again.")
+        who = _who(session, participant)
+        if not bookings.cancel_booking(session, participant, current_mailing(), now=utcnow()):
+            raise ValidationFailed(f"{who} has no booked session.")
+        return f"Session cancelled; {who} has been told."
+
+    return run_action(act, study_id, anchor=BOOKING_ANCHOR)

@@ -1,27 +1,22 @@
-"""Session slots and bookings: one participant per slot, enforced by the database."""
+"""Session slots: entered in local time, offered while free, called off; the study calendar.
+
+Bookings (one participant per slot, enforced by the database) are in bookings.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from workbench.addresses import check_web_link
 from workbench.auth.models import Role, StaffUser
 from workbench.customers.models import Customer
-from workbench.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from workbench.outbox.services import Attachment, cancel_pending, queue_message
-from workbench.studies.calendar import CalendarMethod, SessionEvent, session_calendar, session_uid
-from workbench.studies.invitations import (
-    Invitation,
-    Mailing,
-    issue_token,
-    offer_place_to_waitlist,
-)
-from workbench.studies.messages import compose, letter_language, local_time, place_text
+from workbench.errors import ValidationFailed
+from workbench.outbox.services import cancel_pending
+from workbench.studies.bookings import reminder_key, send_booking_letter
+from workbench.studies.letters import Mailing
 from workbench.studies.models import (
     Booking,
     ParticipantStatus,
@@ -30,15 +25,6 @@ from workbench.studies.models import (
     StudyParticipant,
 )
 
-REMINDER_BEFORE = timedelta(hours=24)
-
-
-class SlotTaken(Conflict):
-    """Another participant holds the slot (perhaps booked a moment ago)."""
-
-
-# Links in booking letters keep working until a day after the session.
-LINK_GRACE = timedelta(days=1)
 MAX_SLOT_MINUTES = 8 * 60
 
 
@@ -60,6 +46,8 @@ class StudyCalendar:
     )
     accepted_without_slot: list[tuple[StudyParticipant, Customer]] = field(default_factory=list)
     participants: list[tuple[StudyParticipant, Customer]] = field(default_factory=list)
+    #: Each booked participant's slot, by participant id.
+    booked: dict[int, SessionSlot] = field(default_factory=dict)
 
 
 def possible_moderators(session: Session) -> list[StaffUser]:
@@ -114,14 +102,6 @@ def create_slot(
     return slot
 
 
-def active_booking(session: Session, participant_id: int) -> Booking | None:
-    return session.exec(
-        select(Booking)
-        .where(Booking.participant_id == participant_id)
-        .where(Booking.cancelled_at.is_(None))
-    ).first()
-
-
 def open_slots(session: Session, study: Study, *, now: datetime) -> list[SessionSlot]:
     """Future, not cancelled, not booked: what a participant may pick."""
     booked = select(Booking.slot_id).where(Booking.cancelled_at.is_(None))
@@ -135,184 +115,6 @@ def open_slots(session: Session, study: Study, *, now: datetime) -> list[Session
             .order_by(SessionSlot.starts_at, SessionSlot.id)
         ).all()
     )
-
-
-def _event(
-    study: Study,
-    slot: SessionSlot,
-    participant: StudyParticipant,
-    customer: Customer,
-    mailing: Mailing,
-    link: str,
-    language: str,
-) -> SessionEvent:
-    return SessionEvent(
-        uid=session_uid(participant.id, mailing.calendar_domain),
-        sequence=participant.calendar_sequence,
-        starts_at=slot.starts_at,
-        ends_at=slot.ends_at,
-        summary=study.title,
-        description=f"{place_text(study, slot, language)}\n{link}".strip(),
-        location=slot.location or slot.meeting_link or study.meeting_link,
-        organizer_email=mailing.sender_email,
-        organizer_name=mailing.sender_name,
-        attendee_email=customer.email or "",
-        attendee_name=customer.name,
-        url=link,
-    )
-
-
-def _send_booking_letter(
-    session: Session,
-    kind: str,
-    study: Study,
-    slot: SessionSlot,
-    participant: StudyParticipant,
-    customer: Customer,
-    mailing: Mailing,
-    *,
-    now: datetime,
-    due_at: datetime | None = None,
-    dedupe_key: str | None = None,
-) -> None:
-    """Queue one letter about a booking; every letter but a cancellation carries an ICS."""
-    language = letter_language(customer.language)
-    token = issue_token(session, participant, now=now, valid_until=slot.ends_at + LINK_GRACE)
-    link = mailing.link_for(token)
-    letter = compose(
-        kind,
-        language,
-        title=study.title,
-        name=customer.name,
-        when=local_time(slot.starts_at, slot.timezone, language),
-        timezone=slot.timezone,
-        place=place_text(study, slot, language),
-        link=link,
-    )
-    method = (
-        CalendarMethod.CANCEL
-        if kind in ("cancellation", "slot_cancelled")
-        else CalendarMethod.REQUEST
-    )
-    attachments = ()
-    if kind != "reminder":
-        ics = session_calendar(
-            _event(study, slot, participant, customer, mailing, link, language), method, stamp=now
-        )
-        attachments = (
-            Attachment(
-                filename="session.ics",
-                content_type=f"text/calendar; method={method.value}",
-                content=ics,
-            ),
-        )
-    queue_message(
-        session,
-        kind=kind,
-        to_address=customer.email,
-        to_name=customer.name,
-        language=language,
-        customer_id=customer.id,
-        subject=letter.subject,
-        body_text=letter.body,
-        due_at=due_at or now,
-        dedupe_key=dedupe_key,
-        attachments=attachments,
-    )
-
-
-def reminder_key(booking: Booking) -> str:
-    return f"reminder:booking:{booking.id}"
-
-
-def book_slot(
-    session: Session, invitation: Invitation, slot_id: int, mailing: Mailing, *, now: datetime
-) -> Booking:
-    """Book (or move to) a slot. Two people racing for one slot: the database lets one win."""
-    participant, study = invitation.participant, invitation.study
-    slot = session.get(SessionSlot, slot_id)
-    if slot is None or slot.study_id != study.id:
-        raise NotFound("No such time.")
-    if slot.cancelled_at is not None or slot.starts_at <= now:
-        raise Conflict("That time is no longer available; please pick another.")
-    if participant.status not in (ParticipantStatus.INVITED, ParticipantStatus.ACCEPTED):
-        raise InvalidTransition("Say yes to the invitation before you pick a time.")
-    previous = active_booking(session, participant.id)
-    if previous is not None and previous.slot_id == slot.id:
-        return previous
-    try:
-        with session.begin_nested():
-            if previous is not None:
-                previous.cancelled_at = now
-                session.add(previous)
-                session.flush()
-            booking = Booking(slot_id=slot.id, participant_id=participant.id, booked_at=now)
-            session.add(booking)
-            session.flush()
-    except sa.exc.IntegrityError as error:
-        raise SlotTaken("Someone else just booked that time; please pick another.") from error
-    participant.status = ParticipantStatus.ACCEPTED
-    participant.responded_at = participant.responded_at or now
-    participant.calendar_sequence += 1
-    session.add(participant)
-    session.flush()
-    customer = invitation.customer
-    if previous is not None:
-        cancel_pending(session, dedupe_key=reminder_key(previous))
-    kind = "update" if previous is not None else "confirmation"
-    _send_booking_letter(session, kind, study, slot, participant, customer, mailing, now=now)
-    remind_at = slot.starts_at - REMINDER_BEFORE
-    if remind_at > now:
-        _send_booking_letter(
-            session,
-            "reminder",
-            study,
-            slot,
-            participant,
-            customer,
-            mailing,
-            now=now,
-            due_at=remind_at,
-            dedupe_key=reminder_key(booking),
-        )
-    return booking
-
-
-def cancel_booking(
-    session: Session,
-    invitation: Invitation,
-    mailing: Mailing,
-    *,
-    now: datetime,
-    offer_place: bool = True,
-) -> bool:
-    """Cancel the participant's booking, if any: calendar CANCEL sent, reminder withdrawn."""
-    participant = invitation.participant
-    booking = active_booking(session, participant.id)
-    if booking is None:
-        return False
-    booking.cancelled_at = now
-    session.add(booking)
-    participant.calendar_sequence += 1
-    participant.status = ParticipantStatus.CANCELLED
-    participant.responded_at = now
-    session.add(participant)
-    session.flush()
-    cancel_pending(session, dedupe_key=reminder_key(booking))
-    slot = session.get(SessionSlot, booking.slot_id)
-    _send_booking_letter(
-        session,
-        "cancellation",
-        invitation.study,
-        slot,
-        participant,
-        invitation.customer,
-        mailing,
-        now=now,
-    )
-    if offer_place:
-        offer_place_to_waitlist(session, invitation.study, mailing, now=now)
-    return True
 
 
 def cancel_slot(
@@ -336,11 +138,7 @@ def cancel_slot(
     session.add(participant)
     session.flush()
     cancel_pending(session, dedupe_key=reminder_key(booking))
-    study = session.get(Study, slot.study_id)
-    customer = session.get(Customer, participant.customer_id)
-    _send_booking_letter(
-        session, "slot_cancelled", study, slot, participant, customer, mailing, now=now
-    )
+    send_booking_letter(session, "slot_cancelled", slot, participant, mailing, now=now)
     return participant
 
 
@@ -375,6 +173,7 @@ def study_calendar(session: Session, study: Study) -> StudyCalendar:
         booking = bookings.get(slot.id)
         if booking is not None:
             view.participant, view.customer = people[booking.participant_id]
+            calendar.booked[booking.participant_id] = slot
         calendar.slots.append(view)
     calendar.accepted_without_slot = [
         pair

@@ -18,6 +18,7 @@ from workbench.formfields import options
 from workbench.issues.models import SEVERITY_LABELS
 from workbench.studies import services, sessions
 from workbench.studies.models import SessionStatus, StudySession, TaskOutcome
+from workbench.studies.participants import study_participant
 from workbench.studies.public_views import current_mailing
 
 blueprint = Blueprint("sessions", __name__, template_folder="templates")
@@ -117,7 +118,7 @@ def start(study_id: int, participant_id: int):
     session = get_session()
     try:
         study = services.get_study(session, study_id)
-        participant = sessions.get_participant(session, study, participant_id)
+        participant = study_participant(session, study.id, participant_id)
         study_session = sessions.start_session(
             session, participant, moderator_id=current_user.id, now=utcnow()
         )
@@ -136,9 +137,8 @@ def no_show(study_id: int, participant_id: int):
 
     def act() -> str:
         session = get_session()
-        participant = sessions.get_participant(
-            session, services.get_study(session, study_id), participant_id
-        )
+        study = services.get_study(session, study_id)
+        participant = study_participant(session, study.id, participant_id)
         marked = sessions.mark_no_show(session, participant, current_mailing(), now=utcnow())
         return (
             f"{marked.pseudonym} marked as a no-show. If anyone was on the waitlist, "

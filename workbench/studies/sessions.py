@@ -12,7 +12,8 @@ from workbench.customers.models import Customer
 from workbench.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from workbench.issues.models import SEVERITY_LABELS
 from workbench.outbox.services import cancel_pending
-from workbench.studies.invitations import Mailing, offer_place_to_waitlist
+from workbench.studies.bookings import active_booking, reminder_key
+from workbench.studies.letters import Mailing
 from workbench.studies.models import (
     Observation,
     ParticipantStatus,
@@ -42,7 +43,9 @@ from workbench.studies.observations import (
     task_of,
     update_observation,
 )
-from workbench.studies.scheduling import active_booking, reminder_key
+from workbench.studies.participant_lifecycle import ParticipantEvent, next_participant_status
+from workbench.studies.participants import move_participant
+from workbench.studies.waitlist import offer_place_to_waitlist
 
 __all__ = [
     "EDITABLE_STATUSES",
@@ -54,7 +57,6 @@ __all__ = [
     "complete_session",
     "delete_observation",
     "get_observation",
-    "get_participant",
     "get_study_session",
     "log_observation",
     "mark_no_show",
@@ -128,14 +130,6 @@ def get_study_session(session: Session, session_id: int) -> StudySession:
     if study_session is None:
         raise NotFound("No such session.")
     return study_session
-
-
-def get_participant(session: Session, study: Study, participant_id: int) -> StudyParticipant:
-    """A participant of this study, or NotFound."""
-    participant = session.get(StudyParticipant, participant_id)
-    if participant is None or participant.study_id != study.id:
-        raise NotFound("No such participant in this study.")
-    return participant
 
 
 def session_of(session: Session, participant: StudyParticipant) -> StudySession | None:
@@ -255,18 +249,14 @@ def mark_no_show(
         study_session.status is SessionStatus.COMPLETED or _has_records(session, study_session)
     ):
         raise InvalidTransition(f"{study_session.pseudonym} took part; they are not a no-show.")
-    if participant.status is not ParticipantStatus.ACCEPTED:
-        raise InvalidTransition(
-            f"Only someone who said yes can be a no-show (this person is "
-            f"{participant.status.value})."
-        )
+    next_participant_status(participant.status, ParticipantEvent.NO_SHOW)
     if study_session is None:
         study_session = _new_session(
             session, participant, status=SessionStatus.NO_SHOW, moderator_id=None, now=now
         )
     study_session.status = SessionStatus.NO_SHOW
     study_session.ended_at = now
-    participant.status = ParticipantStatus.NO_SHOW
+    move_participant(participant, ParticipantEvent.NO_SHOW, now=now)
     customer = session.get(Customer, participant.customer_id)
     customer.no_show_count += 1
     customer.updated_at = now
@@ -287,11 +277,11 @@ def complete_session(
     if study_session.status is SessionStatus.COMPLETED:
         return study_session
     check_open(session, study_session)
+    participant = session.get(StudyParticipant, study_session.participant_id)
+    move_participant(participant, ParticipantEvent.COMPLETE, now=now)
     study_session.status = SessionStatus.COMPLETED
     study_session.ended_at = now
     study_session.incentive_given_at = now
-    participant = session.get(StudyParticipant, study_session.participant_id)
-    participant.status = ParticipantStatus.COMPLETED
     customer = session.get(Customer, participant.customer_id)
     customer.last_participated_at = now
     customer.updated_at = now

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -21,17 +23,18 @@ from workbench.studies.forms import (
     StatusForm,
     StudyForm,
 )
+from workbench.studies.letters import local_time
 from workbench.studies.lifecycle import ALLOWED_MOVES
-from workbench.studies.messages import local_time
 from workbench.studies.models import IncentiveKind, ParticipantStatus, StudyMethod, StudyStatus
 from workbench.studies.report import study_discovery
-from workbench.studies.scheduling import study_calendar
+from workbench.studies.scheduling import open_slots, study_calendar
 from workbench.studies.screening import ScreenerRules, count_eligible
 from workbench.studies.settings import get_recruitment_settings, update_recruitment_settings
 
 blueprint = Blueprint("studies", __name__, template_folder="templates")
 
 RESEARCHERS = (Role.RESEARCHER,)
+SHORT_TIME = "EEE d MMM, HH:mm"
 
 
 @blueprint.app_template_filter("localtime")
@@ -40,8 +43,15 @@ def localtime_filter(moment, timezone: str) -> str:
     return local_time(moment, timezone, "en")
 
 
-def run_action(action: Callable[[], str], study_id: int):
-    """Run a change, commit, say what happened; a refused change is explained, not a crash."""
+@blueprint.app_template_filter("shorttime")
+def shorttime_filter(moment, timezone: str) -> str:
+    """The same, short enough for a menu on a phone: "Tue 8 Dec, 02:00"."""
+    return format_datetime(moment.astimezone(ZoneInfo(timezone)), SHORT_TIME, locale="en")
+
+
+def run_action(action: Callable[[], str], study_id: int, *, anchor: str | None = None):
+    """Run a change, commit, say what happened; a refused change is explained, not a crash.
+    ``anchor``: the part of the study page to come back to."""
     try:
         message = action()
         get_session().commit()
@@ -49,7 +59,7 @@ def run_action(action: Callable[[], str], study_id: int):
     except WorkbenchError as error:
         rollback_session()
         flash(error.message, "error")
-    return redirect(url_for("studies.detail", study_id=study_id))
+    return redirect(url_for("studies.detail", study_id=study_id, _anchor=anchor))
 
 
 def plan_from(form: StudyForm) -> services.StudyPlan:
@@ -140,6 +150,7 @@ def detail(study_id: int):
         rules=rules,
         eligibility=eligibility,
         calendar=study_calendar(session, study),
+        free_slots=open_slots(session, study, now=utcnow()),
         slot_form=slot_form,
         add_form=AddParticipantForm(),
         action_form=ActionForm(),

@@ -6,7 +6,7 @@ we did (the public answer). Only customers whose contact consent is in force, wh
 do-not-contact and who have an e-mail address get one; the outbox's dedupe key makes sure nobody
 gets the same follow-up twice, also when an issue is reopened and done again.
 
-The letters are plain templates rather than gettext catalogues, like studies/messages.py: they
+The letters are plain templates rather than gettext catalogues, like studies/letters.py: they
 are composed outside any request and each language is read as a whole letter.
 """
 

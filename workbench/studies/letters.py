@@ -6,6 +6,7 @@ request (the outbox stores the finished text) and each language is read as a who
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,6 +16,18 @@ from babel.dates import format_datetime
 from workbench.studies.models import IncentiveKind, SessionSlot, Study, StudyMethod
 
 LANGUAGES = ("sv", "en")
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """How outgoing letters are addressed: links back to the participant page and the sender."""
+
+    link_for: Callable[[str], str]
+    sender_email: str
+    sender_name: str = "Workbench"
+    calendar_domain: str = "workbench.local"
+
+
 TIME_FORMATS = {"sv": "EEEE d MMMM y 'kl.' HH:mm", "en": "EEEE d MMMM y, HH:mm"}
 
 METHOD_TEXT = {
