@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from workbench.auth.models import StaffUser
 from workbench.errors import Conflict, NotFound, ValidationFailed
 from workbench.hooks import Hook
+from workbench.issues.audit import record_event
 from workbench.issues.lifecycle import CLOSED_STATUSES, STATUS_LABELS, next_issue_status
 
 # The list lives in its own module; importing it here keeps one API for views and others.
@@ -47,15 +48,6 @@ class LinkedObservation:
 #: Fired with (session, issue, now=...) after an issue's status changed, in the same transaction:
 #: the transparency page and its follow-up letters react to it (they build on the issue log).
 issue_status_changed: Hook[object] = Hook("issue status changed")
-
-
-def _record(
-    session: Session, issue: Issue, action: str, detail: str, *, actor_id: int | None, now: datetime
-) -> None:
-    session.add(
-        IssueEvent(issue_id=issue.id, at=now, actor_id=actor_id, action=action, detail=detail)
-    )
-    issue.updated_at = now
 
 
 def _clean_title(title: str) -> str:
@@ -112,7 +104,7 @@ def create_issue(
     session.add(issue)
     session.flush()
     detail = f"{issue.kind.value}, severity {issue.severity} {SEVERITY_LABELS[issue.severity]}"
-    _record(session, issue, "created", detail, actor_id=actor_id, now=now)
+    record_event(session, issue, "created", detail, actor_id=actor_id, now=now)
     session.flush()
     return issue
 
@@ -150,7 +142,7 @@ def update_issue(
     if changes:
         issue.title, issue.description, issue.kind = title, description, kind
         issue.severity, issue.owner_id = severity, owner_id
-        _record(session, issue, "updated", "; ".join(changes), actor_id=actor_id, now=now)
+        record_event(session, issue, "updated", "; ".join(changes), actor_id=actor_id, now=now)
         session.flush()
     return issue
 
@@ -164,7 +156,7 @@ def change_issue_status(
     before = issue.status
     issue.status = next_issue_status(before, target)
     detail = f"{STATUS_LABELS[before]} → {STATUS_LABELS[target]}"
-    _record(session, issue, "status", detail, actor_id=actor_id, now=now)
+    record_event(session, issue, "status", detail, actor_id=actor_id, now=now)
     session.flush()
     issue_status_changed(session, issue, now=now)
     return issue
@@ -198,12 +190,12 @@ def link_observation(
     observation.issue_id = issue.id
     if previous is None:
         detail = f"observation #{observation.id} {where} linked"
-        _record(session, issue, "observation linked", detail, actor_id=actor_id, now=now)
+        record_event(session, issue, "observation linked", detail, actor_id=actor_id, now=now)
     else:
         detail = f"observation #{observation.id} {where} moved here from #{previous.id}"
-        _record(session, issue, "observation linked", detail, actor_id=actor_id, now=now)
+        record_event(session, issue, "observation linked", detail, actor_id=actor_id, now=now)
         detail = f"observation #{observation.id} {where} moved to #{issue.id}"
-        _record(session, previous, "observation moved", detail, actor_id=actor_id, now=now)
+        record_event(session, previous, "observation moved", detail, actor_id=actor_id, now=now)
     session.flush()
 
 
@@ -216,7 +208,7 @@ def unlink_observation(
     issue = get_issue(session, observation.issue_id)
     observation.issue_id = None
     detail = f"observation #{observation.id} {observation_place(session, observation)} unlinked"
-    _record(session, issue, "observation unlinked", detail, actor_id=actor_id, now=now)
+    record_event(session, issue, "observation unlinked", detail, actor_id=actor_id, now=now)
     session.flush()
     return issue
 
@@ -278,7 +270,7 @@ def merge_issues(
         changes.append(f"severity {target.severity} → {source.severity}")
         target.severity = source.severity
     detail = f"#{source.id} “{source.title}” merged in; " + "; ".join(changes)
-    _record(session, target, "merged in", detail, actor_id=actor_id, now=now)
+    record_event(session, target, "merged in", detail, actor_id=actor_id, now=now)
     detail = (
         f"merged into #{target.id} “{target.title}”; {len(moved)} observation(s) moved; "
         f"status {STATUS_LABELS[source.status]} → {STATUS_LABELS[IssueStatus.WONT_FIX]}"
@@ -286,7 +278,7 @@ def merge_issues(
     # Merging is its own path out of any status, so it bypasses the lifecycle on purpose.
     source.status = IssueStatus.WONT_FIX
     source.merged_into_id = target.id
-    _record(session, source, "merged", detail, actor_id=actor_id, now=now)
+    record_event(session, source, "merged", detail, actor_id=actor_id, now=now)
     session.flush()
     return target
 

@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from workbench.db import utcnow
 from workbench.errors import Conflict, NotFound, ValidationFailed
 from workbench.feedback.models import Feedback
-from workbench.issues.models import Issue, IssueEvent, IssueTopic
+from workbench.issues.audit import record_event
+from workbench.issues.models import IssueTopic
 from workbench.topics import clustering
 from workbench.topics.assignments import current_run, feedback_in_topics
 from workbench.topics.models import FeedbackTopic, Topic, TopicMove, TopicRun, TopicVersion
@@ -91,7 +92,7 @@ def merge_topics(
             link.topic_id = target.id
             session.add(link)
         detail = f"topic #{source.id} merged into topic #{target.id}; the link follows it"
-        _record(session, link.issue_id, "topic merged", detail, actor_id=actor_id, now=now)
+        record_event(session, link.issue_id, "topic merged", detail, actor_id=actor_id, now=now)
     source.merged_into_id = target.id
     session.add(source)
     session.flush()
@@ -194,7 +195,7 @@ def split_topic(
                 )
             )
             detail = f"topic #{topic.id} split; part #{new.id} linked too"
-            _record(session, link.issue_id, "topic split", detail, actor_id=actor_id, now=now)
+            record_event(session, link.issue_id, "topic split", detail, actor_id=actor_id, now=now)
         created.append(new)
     session.flush()
     return created
@@ -224,21 +225,3 @@ def _reassign(
         )
         .values(topic_id=target.id)
     )
-
-
-def _record(
-    session: Session,
-    issue_id: int,
-    action: str,
-    detail: str,
-    *,
-    actor_id: int | None,
-    now: datetime,
-) -> None:
-    session.add(
-        IssueEvent(issue_id=issue_id, at=now, actor_id=actor_id, action=action, detail=detail)
-    )
-    issue = session.get(Issue, issue_id)
-    if issue is not None:
-        issue.updated_at = now
-        session.add(issue)

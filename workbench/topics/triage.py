@@ -14,8 +14,9 @@ from sqlmodel import Session, col, select
 from workbench.db import utcnow
 from workbench.errors import Conflict
 from workbench.feedback.models import Feedback, is_complaint
+from workbench.issues.audit import record_event
 from workbench.issues.links import linked_feedback_ids
-from workbench.issues.models import Issue, IssueEvent, IssueKind, IssueTopic
+from workbench.issues.models import Issue, IssueKind, IssueTopic
 from workbench.issues.services import create_issue
 from workbench.topics.browser import (
     TopicRow,
@@ -60,16 +61,6 @@ def _refuse_merged(issue: Issue, topic: Topic) -> None:
         )
 
 
-def _record(
-    session: Session, issue: Issue, action: str, detail: str, *, actor_id: int | None, now: datetime
-) -> None:
-    session.add(
-        IssueEvent(issue_id=issue.id, at=now, actor_id=actor_id, action=action, detail=detail)
-    )
-    issue.updated_at = now
-    session.add(issue)
-
-
 def _topic_name(session: Session, topic: Topic) -> str:
     version = latest_versions(session, [topic.id]).get(topic.id)
     label = topic.custom_label or (version.label if version else "")
@@ -89,7 +80,7 @@ def link_topic_to_issue(
     link = IssueTopic(issue_id=issue.id, topic_id=topic.id, linked_at=now, linked_by_id=actor_id)
     session.add(link)
     name = _topic_name(session, topic)
-    _record(session, issue, "topic linked", f"{name} linked", actor_id=actor_id, now=now)
+    record_event(session, issue, "topic linked", f"{name} linked", actor_id=actor_id, now=now)
     session.flush()
     return link
 
@@ -105,7 +96,7 @@ def unlink_topic(
         return False
     session.delete(link)
     name = _topic_name(session, topic)
-    _record(session, issue, "topic unlinked", f"{name} unlinked", actor_id=actor_id, now=now)
+    record_event(session, issue, "topic unlinked", f"{name} unlinked", actor_id=actor_id, now=now)
     session.flush()
     return True
 

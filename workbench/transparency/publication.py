@@ -21,8 +21,9 @@ from workbench.customers.services import register_names
 from workbench.db import after_commit
 from workbench.errors import Conflict, NotFound, ValidationFailed
 from workbench.feedback.models import Feedback
+from workbench.issues.audit import record_event
 from workbench.issues.links import linked_feedback_ids
-from workbench.issues.models import Issue, IssueEvent, PublicQuote
+from workbench.issues.models import Issue, PublicQuote
 from workbench.transparency.projections import publication_changed, quotable_feedback
 
 PUBLIC_TITLE_MAX = 200
@@ -44,15 +45,6 @@ class QuoteCandidate:
 def redact_with_register(session: Session, text: str, names: Iterable[str] | None = None) -> str:
     """``text`` with personal data and the register's names masked."""
     return redact(text or "", register_names(session) if names is None else names)
-
-
-def _record(
-    session: Session, issue: Issue, action: str, detail: str, *, actor_id: int | None, now: datetime
-) -> None:
-    session.add(
-        IssueEvent(issue_id=issue.id, at=now, actor_id=actor_id, action=action, detail=detail)
-    )
-    issue.updated_at = now
 
 
 def _clean(text: str, limit: int, what: str) -> str:
@@ -98,7 +90,7 @@ def update_publication(
     if published or issue.published:
         issue.public_updated_at = now
     issue.published = published
-    _record(session, issue, "publication", "; ".join(changes), actor_id=actor_id, now=now)
+    record_event(session, issue, "publication", "; ".join(changes), actor_id=actor_id, now=now)
     session.flush()
     after_commit(session, publication_changed)
     return issue
@@ -170,7 +162,7 @@ def add_quote(
     )
     session.add(quote)
     session.flush()
-    _record(
+    record_event(
         session,
         issue,
         "quote added",
@@ -207,7 +199,7 @@ def approve_quote(
     quote.approved_at, quote.approved_by_id = now, actor_id
     if issue.published:
         issue.public_updated_at = now
-    _record(session, issue, "quote approved", f"quote #{quote.id}", actor_id=actor_id, now=now)
+    record_event(session, issue, "quote approved", f"quote #{quote.id}", actor_id=actor_id, now=now)
     session.flush()
     after_commit(session, publication_changed)
     return quote
@@ -220,6 +212,6 @@ def remove_quote(
     quote = _quote_of(session, issue, quote_id)
     detail = f"quote #{quote.id} from feedback #{quote.feedback_id}"
     session.delete(quote)
-    _record(session, issue, "quote removed", detail, actor_id=actor_id, now=now)
+    record_event(session, issue, "quote removed", detail, actor_id=actor_id, now=now)
     session.flush()
     after_commit(session, publication_changed)
